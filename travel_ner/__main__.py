@@ -1,0 +1,51 @@
+"""``python -m travel_ner``: predict trips with a trained pipeline, list the optimizers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+@app.command()
+def predict(
+    model: Path = typer.Argument(..., help="Trained pipeline, e.g. training/model-best"),
+    sentence: Optional[str] = typer.Argument(None, help="One sentence to resolve"),
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help="File of 'id,sentence' lines"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write results (default: stdout)"),
+) -> None:
+    """Print the departure and arrival of a sentence, or answer a file of 'id,sentence' lines."""
+    import spacy
+
+    from .predict import INVALID, predict_file, predict_texts
+
+    if (sentence is None) == (input is None):
+        raise typer.BadParameter("give either a SENTENCE or --input FILE, not both or neither")
+    if input is not None and not input.is_file():
+        raise typer.BadParameter(f"input file {input} does not exist")
+    if not (model / "config.cfg").is_file():
+        raise typer.BadParameter(f"{model} is not a trained pipeline (no config.cfg); run the 'train' step first")
+    nlp = spacy.load(model)
+    if input is not None:
+        count = predict_file(nlp, input, output)
+        typer.echo(f"{count} lines answered" + (f", written to {output}" if output else ""), err=True)
+        return
+    trip = next(predict_texts(nlp, [sentence]))
+    typer.echo(f"departure: {trip.departure}\narrival: {trip.arrival}" if trip else INVALID)
+
+
+@app.command()
+def optimizers(
+    model: Optional[Path] = typer.Option(None, help="Pipeline to measure state memory on (default: built from configs/config.cfg)")
+) -> None:
+    """List every available optimizer with its arguments, defaults and state memory."""
+    from .benchmark import optimizers_report
+
+    typer.echo(optimizers_report(model))
+
+
+if __name__ == "__main__":
+    app()
