@@ -61,7 +61,7 @@ def read_lines(raw: bytes) -> Iterator[FileLine]:
             text = line.decode("utf-8")
         except UnicodeDecodeError as err:
             text = line.decode("utf-8", errors="replace")
-            problem = f"bytes that are not UTF-8 at column {err.start + 1} were replaced by U+FFFD"
+            problem = f"bytes that are not UTF-8 at byte {err.start + 1} of the line were replaced by U+FFFD"
         text = text.lstrip("\ufeff") if line_no == 1 else text
         if not text.strip():
             yield FileLine(line_no, "", "", "empty line: expected 'id,sentence'")
