@@ -14,6 +14,7 @@ from .annotations import (
     check_no_leakage,
     label_counts,
     make_tokenizer_nlp,
+    normalise,
     read_annotated,
     to_docbin,
 )
@@ -24,13 +25,23 @@ SPLITS = ("train", "dev", "test", "handwritten_test")
 
 
 def assemble(assets: Path, seed: int, n_train: int, n_eval: int) -> dict[str, list[Annotated]]:
-    """The sentences of every split, keyed by the name of the ``.spacy`` file they go to."""
+    """The sentences of every split, keyed by the name of the ``.spacy`` file they go to.
+
+    Each generated split excludes the sentences already taken, hand-written ones
+    included, so that a short sentence with no place ("Bonjour !") cannot land
+    in two splits.
+    """
     places = split_places(seed=seed)
     handwritten = {name: read_annotated(assets / "handwritten" / f"{name}.txt") for name in ("dev", "test")}
+    taken = {normalise(s.text) for sentences in handwritten.values() for s in sentences}
+    generated = {}
+    for offset, (name, n) in enumerate((("train", n_train), ("dev", n_eval), ("test", n_eval))):
+        generated[name] = generate(n, places[name], seed=seed + offset, exclude=taken)
+        taken |= {normalise(s.text) for s in generated[name]}
     return {
-        "train": generate(n_train, places["train"], seed=seed),
-        "dev": generate(n_eval, places["dev"], seed=seed + 1) + handwritten["dev"],
-        "test": generate(n_eval, places["test"], seed=seed + 2),
+        "train": generated["train"],
+        "dev": generated["dev"] + handwritten["dev"],
+        "test": generated["test"],
         "handwritten_test": handwritten["test"],
     }
 

@@ -1,0 +1,149 @@
+"""Generated sentences are reproducible, varied, correctly annotated and tokenizable."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+
+import pytest
+
+from travel_ner.annotations import LABELS, make_tokenizer_nlp, normalise, to_doc
+from travel_ner.generate import (
+    CATEGORY_WEIGHTS,
+    NON_TRIP_CATEGORIES,
+    TRIP_CATEGORIES,
+    attach,
+    generate,
+    misspell,
+    strip_accents,
+)
+from travel_ner.places import split_places
+
+N = 2000
+# Categories whose spans are written exactly as in the gazetteer.
+VERBATIM = ("standard", "inverted", "no_markers", "via", "name_ambiguity")
+
+
+@pytest.fixture(scope="module")
+def splits():
+    return split_places(seed=0)
+
+
+@pytest.fixture(scope="module")
+def train(splits):
+    return generate(N, splits["train"], seed=7)
+
+
+def written_forms(places) -> set[str]:
+    """Names as they can appear in a span: whole, or without a contracted article."""
+    return {form for p in places for form in (p.name, p.core)}
+
+
+def canonical(text: str) -> str:
+    text = re.sub(r"\bst(e?)\b", r"saint\1", strip_accents(text).casefold())
+    return re.sub(r"[^a-zœæ]", "", text)
+
+
+def test_same_seed_same_sentences_other_seed_other_sentences(splits, train):
+    assert generate(N, splits["train"], seed=7) == train
+    assert generate(N, splits["train"], seed=8) != train
+
+
+def test_spans_are_clean_and_in_place(train):
+    for s in train:
+        previous_end = 0
+        for start, end, label in s.spans:
+            assert label in LABELS
+            assert previous_end <= start < end <= len(s.text), s
+            name = s.text[start:end]
+            assert name[0].isalnum() and name[-1].isalnum(), s
+            assert start == 0 or not s.text[start - 1].isalnum(), s
+            assert end == len(s.text) or not s.text[end].isalnum(), s
+            previous_end = end
+
+
+def test_trips_have_one_departure_and_one_arrival_non_trips_none(train):
+    for s in train:
+        labels = sorted(label for _, _, label in s.spans)
+        if s.category in TRIP_CATEGORIES:
+            assert labels == ["ARR", "DEP"], s
+        elif s.category in NON_TRIP_CATEGORIES:
+            assert labels == [], s
+        else:
+            assert labels in (["ARR", "DEP"], []), s
+
+
+def test_span_text_is_the_place_as_written(splits, train):
+    forms = written_forms(splits["train"])
+    canonical_forms = {canonical(f) for f in forms}
+    for s in train:
+        for start, end, _ in s.spans:
+            name = s.text[start:end]
+            if s.category in VERBATIM:
+                assert name in forms, s
+            elif s.category in ("lowercase", "compound"):
+                assert canonical(name) in canonical_forms, s
+
+
+def test_all_categories_in_proportion(train):
+    counts = Counter(s.category for s in train)
+    assert set(counts) == set(CATEGORY_WEIGHTS)
+    for category, weight in CATEGORY_WEIGHTS.items():
+        assert abs(counts[category] - N * weight) <= 1
+    non_trips = sum(not s.spans for s in train) / N
+    assert 0.2 <= non_trips <= 0.27
+
+
+def test_hundreds_of_distinct_phrasings(train):
+    def skeleton(s):
+        text = s.text
+        for start, end, label in reversed(s.spans):
+            text = text[:start] + label + text[end:]
+        return re.sub(r"\d+", "0", text)
+
+    trips = [s for s in train if s.spans and s.category in VERBATIM]
+    assert len({skeleton(s) for s in trips}) > 500
+
+
+def test_sentences_are_distinct_and_excluded_texts_avoided(splits, train):
+    assert len({normalise(s.text) for s in train}) == N
+    seen = {normalise(s.text) for s in train}
+    dev = generate(500, splits["dev"], seed=7, exclude=seen)
+    assert not {normalise(s.text) for s in dev} & seen
+
+
+def test_held_out_sentences_use_held_out_places_only(splits):
+    dev = generate(500, splits["dev"], seed=1)
+    allowed = written_forms(splits["dev"])
+    for s in dev:
+        if s.category in VERBATIM:
+            assert {s.text[a:b] for a, b, _ in s.spans} <= allowed, s
+
+
+def test_every_span_falls_on_project_tokenizer_boundaries(train):
+    nlp = make_tokenizer_nlp()
+    for s in train:
+        assert len(to_doc(nlp, s).ents) == len(s.spans)
+
+
+@pytest.mark.parametrize(
+    "preposition, name, expected",
+    [("de", "Le Mans", ("du ", "Mans")), ("à", "Le Havre", ("au ", "Havre")),
+     ("de", "Les Sables-d'Olonne", ("des ", "Sables-d'Olonne")), ("à", "Les Ulis", ("aux ", "Ulis")),
+     ("jusqu'à", "Le Mans", ("jusqu'au ", "Mans")), ("au départ de", "Le Mans", ("au départ du ", "Mans")),
+     ("de", "Amiens", ("d'", "Amiens")), ("De", "Orléans", ("D'", "Orléans")), ("De", "Le Mans", ("Du ", "Mans")),
+     ("de", "La Rochelle", ("de ", "La Rochelle")), ("de", "L'Isle-Adam", ("de ", "L'Isle-Adam")),
+     ("depuis", "Le Mans", ("depuis ", "Le Mans")), ("à", "Lyon", ("à ", "Lyon"))],
+)  # fmt: skip
+def test_prepositions_contract_and_elide(preposition, name, expected):
+    assert attach(preposition, name) == expected
+
+
+def test_misspelling_changes_the_inside_of_a_name_only():
+    rng = random.Random(0)
+    for name in ("Marseille", "Saint-Étienne", "Aix-en-Provence", "Besançon Viotte", "Lyon"):
+        for _ in range(20):
+            typo = misspell(name, rng)
+            assert typo != name and typo[0] == name[0] and typo[-1] == name[-1]
+            assert abs(len(typo) - len(name)) <= 1

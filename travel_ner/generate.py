@@ -1,0 +1,631 @@
+"""Seeded generator of annotated French travel requests (and of non-requests).
+
+Sentences are built compositionally from the tables below (frames × verbs × connectors
+× noise), so the model sees thousands of phrasings rather than a few memorisable ones.
+A template is plain text with two kinds of slots:
+
+* text slots ``{NAME}`` (upper or lower case), replaced by a random option of
+  ``TEXT_SLOTS`` (options may hold slots themselves) until none is left;
+* mention slots ``{DEP:de}``, ``{ARR:à}``, ``{VIA}``, ``{PLACE}``, ``{PERSON:à}``…, a place
+  or person written after an optional preposition. Contractions are applied ("de" + Le Mans
+  → "du Mans", "à" + Les Sables-d'Olonne → "aux Sables-d'Olonne", "de" + Amiens →
+  "d'Amiens") and only the name, without preposition or contracted article, is the span.
+
+The sentence is kept as a list of (text, label) pieces up to the end, so case changes,
+typos and misspellings never shift an entity offset.
+
+Annotation conventions (same as the hand-written test set): a trip has exactly one DEP
+and one ARR; a sentence with a single city, the same city twice, a stop ("via Dijon"),
+a person, or a request in another language has no span.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable, Collection, Mapping, Sequence
+
+from travel_ner.annotations import Annotated, normalise
+from travel_ner.places import FIRST_NAMES, Place, split_article
+
+# Share of each category; non-trips are not_trip + foreign + ~45% of name_ambiguity ≈ 23%.
+CATEGORY_WEIGHTS: dict[str, float] = {
+    "standard": 0.19,
+    "inverted": 0.10,
+    "no_markers": 0.10,
+    "lowercase": 0.08,
+    "typo": 0.08,
+    "compound": 0.09,
+    "name_ambiguity": 0.08,
+    "via": 0.08,
+    "not_trip": 0.15,
+    "foreign": 0.05,
+}
+TRIP_CATEGORIES = ("standard", "inverted", "no_markers", "lowercase", "typo", "compound", "via")
+NON_TRIP_CATEGORIES = ("not_trip", "foreign")
+MAX_TRIES = 200  # attempts at a sentence not already produced (or excluded) before giving up
+
+Option = str | Callable[[random.Random], str]
+
+TEXT_SLOTS: dict[str, tuple[Option, ...]] = {
+    # Openings, verbs and request shapes.
+    "HELLO": ("",) * 8 + ("Bonjour. ", "Bonjour ! ", "Salut ! ", "Bonsoir. ", "Hello ! ", "Coucou ! ",
+                          "Excusez-moi. ", "Bonjour madame. ", "Bonjour monsieur. "),
+    "OPEN": ("Je veux", "Je voudrais", "J'aimerais", "Je souhaite", "Je souhaiterais", "Je dois", "Je compte",
+             "Je vais", "Je pense", "J'aimerais bien", "Je voudrais bien", "Je dois absolument", "Je vais devoir",
+             "J'espère pouvoir", "Je cherche à", "Je voudrais pouvoir", "Il faudrait que je puisse"),
+    "V": ("aller", "partir", "me rendre", "voyager", "rentrer", "prendre le train", "prendre un train",
+          "prendre le bus", "prendre un car", "prendre l'avion", "prendre un TGV", "prendre un TER",
+          "faire le trajet", "réserver un billet", "réserver une place", "réserver un aller simple",
+          "réserver un aller-retour", "trouver un train", "trouver un covoiturage", "trouver un trajet",
+          "acheter un billet", "descendre", "monter", "voyager en train", "faire la route", "aller en voiture"),
+    "GO": ("Je pars", "Je vais", "Je voyage", "Je rentre", "Nous partons", "On part", "On va", "Je descends",
+           "Je monte", "Je file", "Je me rends", "Nous voyageons", "Il faut que j'aille", "Je roule",
+           "Je fais la route", "Je dois me rendre"),
+    "NEED": ("Je cherche", "Il me faut", "Il me faudrait", "Trouve-moi", "Réserve-moi",
+             "Je voudrais", "Je veux", "Donnez-moi", "Pourriez-vous me réserver", "Je souhaite réserver",
+             "Je dois acheter"),
+    "ASK": ("Y a-t-il", "Est-ce qu'il y a", "Il y a", "Tu as", "Vous avez", "Existe-t-il", "Tu me trouves",
+            "Pouvez-vous me réserver", "Peux-tu me trouver", "Vous auriez", "Il reste"),
+    "ITEM": ("un {VEH}", "un billet", "un trajet", "un aller simple", "un aller-retour", "un ticket",
+             "un itinéraire", "une place", "deux places", "des billets"),
+    "VEH": ("train", "TGV", "TER", "bus", "car", "covoiturage", "Ouigo", "Intercités", "vol", "train de nuit",
+            "Blablacar", "Flixbus"),
+    "WHEN": ("Quel est le prochain", "À quelle heure part le premier", "À quelle heure passe le dernier",
+             "Combien de temps dure le", "Il part quand le", "C'est à quelle heure le", "Quand part le"),
+    "PRICE_Q": ("Combien coûte un billet", "C'est combien pour aller", "Quel est le prix du billet",
+                "Ça coûte combien un aller", "Quels sont les tarifs", "Quels sont les horaires",
+                "Horaires des trains", "Tarif", "Prix du billet", "Combien de temps pour aller"),
+    "ITEM_CAP": ("Un billet", "Deux billets", "Un aller simple", "Un aller-retour", "Trajet", "Itinéraire",
+                 "Billet", "Trois places", "Une place", "1 billet", "Réservation", "Aller simple"),
+    "SMS": ("slt jveux aller", "jvoudrais aller", "bjr g besoin d'1 billet", "jcherche 1 train", "dispo 1 covoit",
+            "yo jdois aller", "svp 1 billet", "c combien 1 billet", "jpars", "jrentre", "g 1 train",
+            "tfaçon jvais"),
+    "SMS_END": ("", " stp", " svp", " pls", " mrc", " ?", " !!", " asap"),
+    "END": ("", ".", ".", ".", " !", "!", "...", ", merci.", ", s'il vous plaît.", ", svp", " stp",
+            ", merci d'avance."),
+    "Q": (" ?", "?", " ?", "", " svp ?", ", s'il vous plaît ?", " ??"),
+    "DOT": ("", ".", ".", "!", " !", "..."),
+    "PLEASE": ("", ".", ", s'il vous plaît.", " svp", ", merci", " stp"),
+    # Noise around the cities.
+    "NOISE": ("",) * 6 + (" {DATE}", " {DATE}", " {TIME}", " {DATE} {TIME}", ", {PAX}", " {PAX}", " {CLASS}",
+                          ", {PRICE}", " {DATE}, {PAX}", " {MISC}", ", {MISC}", " {DATE} {CLASS}",
+                          " {DATE} {TIME}, {PRICE}"),
+    "DATE": ("demain", "ce soir", "aujourd'hui", "après-demain", "ce week-end", "lundi prochain",
+             "le {day} {month}", "le {day} {month}", "le {day}/{mm}", "{weekday} prochain", "{weekday} {day} {month}",
+             "dans deux semaines", "la semaine prochaine", "{weekday} matin", "cet été", "pour les vacances",
+             "demain matin", "en fin de semaine", "le {day}"),
+    "TIME": ("à {hour}h", "vers {hour}h{min}", "avant {hour}h", "après {hour}h", "en fin de journée",
+             "tôt le matin", "dans l'après-midi", "à {hour} h {min}", "vers midi", "en soirée", "à {hour}:{min}"),
+    "PAX": ("pour {n} personnes", "pour {n} adultes et {n} enfants", "avec mon chien", "avec un vélo",
+            "pour moi et ma femme", "seul", "avec un bébé", "pour un groupe de {n}", "avec une poussette",
+            "pour deux", "en famille"),
+    "PRICE": ("pour moins de {n}0 €", "pas plus de {n}0 euros", "le moins cher possible", "budget {n}0€",
+              "avec la carte Avantage", "avec ma carte jeune", "tarif réduit"),
+    "CLASS": ("en première classe", "en seconde", "en 1re", "en 2nde classe", "en première", "en classe éco"),
+    "MISC": ("aller simple", "aller-retour", "place côté fenêtre", "direct si possible", "sans correspondance",
+             "c'est urgent", "merci", "svp", "s'il vous plaît", "pas trop tard", "au plus vite"),
+    "TICKET": ("",) * 3 + ("Billet ", "Train ", "TGV ", "Bus ", "Trajet ", "Aller simple ", "Aller-retour ",
+                           "Covoit ", "billet ", "2 billets ", "Réservation ", "Trains ", "Ouigo ", "TER ", "Vol "),
+    "weekday": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "month": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre"),
+    "day": (lambda rng: str(rng.randint(1, 28)),),
+    "mm": (lambda rng: f"{rng.randint(1, 12):02d}",),
+    "hour": (lambda rng: str(rng.randint(5, 23)),),
+    "min": (lambda rng: rng.choice(("00", "15", "30", "45", "10", "50")),),
+    "n": (lambda rng: str(rng.randint(2, 6)),),
+    # Sentences without any place.
+    "GREET": ("Bonjour", "Bonjour !", "Salut, ça va ?", "Merci beaucoup !", "Bonne journée", "Bonsoir",
+              "Coucou", "Au revoir", "Merci, c'est parfait.", "D'accord.", "Ok merci", "Super, merci !"),
+    "OTHER": ("Je voudrais un billet{PLEASE}", "Quelle heure est-il{Q}", "Annule ma réservation{PLEASE}",
+              "Je voudrais parler à un conseiller{END}", "Mon train a du retard{END}", "Comment ça marche{Q}",
+              "Je veux partir en vacances{END}", "Je voudrais un café{PLEASE}",
+              "Est-ce que mon billet est remboursable{Q}", "J'ai perdu ma valise{END}", "Il y a une grève {DATE}{Q}",
+              "Combien coûte la carte Avantage{Q}", "Je veux aller à la plage{END}", "Je vais au travail {DATE}{END}",
+              "Je rentre à la maison{END}", "Je vais de la cuisine au salon{END}", "Je pars du bureau à {hour}h{END}",
+              "Je vais à la gare {DATE}{END}", "Où est le quai {n}{Q}", "Je voudrais changer de place{END}"),
+}  # fmt: skip
+
+# A request frame wraps a connector "core" holding the two cities.
+REQUEST_FRAMES = (
+    "{HELLO}{OPEN} {V} {CORE}{NOISE}{END}",
+    "{HELLO}Est-ce que je peux {V} {CORE}{NOISE}{Q}",
+    "{HELLO}Comment {V} {CORE}{NOISE}{Q}",
+    "Aide-moi à {V} {CORE}{NOISE}{END}",
+    "{HELLO}{GO} {CORE}{NOISE}{END}",
+    "{HELLO}{NEED} {ITEM} {CORE}{NOISE}{END}",
+    "{HELLO}{ASK} {ITEM} {CORE}{NOISE}{Q}",
+    "{WHEN} {VEH} {CORE}{NOISE}{Q}",
+    "{PRICE_Q} {CORE}{NOISE}{Q}",
+    "{ITEM_CAP} {CORE}{NOISE}{PLEASE}",
+    "{SMS} {CORE}{NOISE}{SMS_END}",
+)
+FORWARD_CORES = (
+    "{DEP:de} {ARR:à}", "{DEP:de} {ARR:à}", "{DEP:de} {ARR:à}", "{DEP:de} {ARR:pour}", "{DEP:de} {ARR:vers}",
+    "{DEP:de} {ARR:jusqu'à}", "{DEP:depuis} {ARR:jusqu'à}", "{DEP:depuis} {ARR:vers}", "{DEP:depuis} {ARR:à}",
+    "{DEP:au départ de} {ARR:à destination de}", "{DEP:au départ de} {ARR:pour}", "{DEP:en partant de} {ARR:pour}",
+    "{DEP:de} {ARR:à destination de}", "{DEP:à partir de} {ARR:jusqu'à}", "{DEP:de} {ARR:en direction de}",
+    "{DEP:en provenance de} {ARR:vers}",
+)  # fmt: skip
+INVERTED_CORES = (
+    "{ARR:à} {DEP:depuis}", "{ARR:à} {DEP:en partant de}", "{ARR:à} {DEP:au départ de}",
+    "{ARR:pour} {DEP:au départ de}", "{ARR:pour} {DEP:depuis}", "{ARR:vers} {DEP:depuis}",
+    "{ARR:vers} {DEP:à partir de}", "{ARR:jusqu'à} {DEP:depuis}",
+    "{ARR:à destination de} {DEP:en provenance de}", "{ARR:pour} {DEP:en partant de}",
+)  # fmt: skip
+VIA_CORES = (
+    "{DEP:de} {ARR:à} {VIA:via}", "{DEP:de} {ARR:à} {VIA:en passant par}",
+    "{DEP:de} {ARR:à} avec une escale {VIA:à}",
+    "{DEP:de} {ARR:à} avec un arrêt {VIA:à}", "{DEP:de} {ARR:à} avec une correspondance {VIA:à}",
+    "{DEP:de} {ARR:à} avec un changement {VIA:à}", "{DEP:de} {ARR:pour} {VIA:via} et {VIA2}",
+    "{DEP:de} {ARR:à} sans passer par {VIA}", "{DEP:depuis} {ARR:jusqu'à} en faisant étape {VIA:à}",
+    "{DEP:de} {VIA:via} {ARR:jusqu'à}", "{DEP:de} {ARR:à} {VIA:par}", "{ARR:à} {DEP:depuis} {VIA:via}",
+    "{DEP:de} {ARR:vers} avec un arrêt {VIA:à} et {VIA2:à}",
+)  # fmt: skip
+# Whole-sentence shapes of each kind that do not fit a frame + core.
+SPECIFIC_FRAMES: dict[str, tuple[str, ...]] = {
+    "standard": (
+        "Je suis {DEP:à}, je dois aller {ARR:à}{NOISE}{END}",
+        "Je me trouve {DEP:à} et je voudrais rejoindre {ARR}{NOISE}{END}",
+        "Départ {DEP:de}, arrivée {ARR:à}{NOISE}",
+        "Départ : {DEP}, arrivée : {ARR}{NOISE}",
+        "Je quitte {DEP} {ARR:pour}{NOISE}{END}",
+        "{DEP:Depuis}, je voudrais aller {ARR:à}{NOISE}{END}",
+        "{DEP:De} {ARR:à}{NOISE}{Q}",
+        "Je pars {DEP:de} et je vais {ARR:à}{NOISE}{END}",
+        "Actuellement {DEP:à}, je cherche {ITEM} {ARR:pour}{NOISE}{END}",
+        "chui {DEP:à} jdois aller {ARR:à}{NOISE}{SMS_END}",
+        "Je suis {DEP:à} {DATE} et je dois être {ARR:à} le soir{END}",
+        "Partir {DEP:de} pour aller {ARR:à}{NOISE}, c'est possible{Q}",
+    ),
+    "inverted": (
+        "Direction {ARR}, en partant {DEP:de}{NOISE}{END}",
+        "Direction {ARR} {DEP:depuis}{NOISE}{END}",
+        "Destination : {ARR}, départ : {DEP}{NOISE}",
+        "Je dois être {ARR:à} {DATE}, je pars {DEP:de}{END}",
+        "Pour aller {ARR:à}, je pars {DEP:de}{NOISE}{END}",
+        "Je veux rejoindre {ARR} {DEP:depuis}{NOISE}{END}",
+        "{ARR}, c'est ma destination, je pars {DEP:de}{END}",
+        "Arrivée {ARR:à}, départ {DEP:de}{NOISE}",
+        "{ARR:Pour}, au départ {DEP:de}{NOISE}{Q}",
+        "J'ai rendez-vous {ARR:à} {DATE} et je serai {DEP:à} avant{END}",
+        "Je rentre {ARR:à} {DATE}, je serai {DEP:à} jusque-là, il me faut {ITEM}{END}",
+    ),
+    "via": (
+        "{DEP} - {ARR} via {VIA}{NOISE}",
+        "{DEP} → {VIA} → {ARR}{NOISE}",
+        "Je pars {DEP:de}, je fais escale {VIA:à} et j'arrive {ARR:à}{NOISE}{END}",
+        "Je quitte {DEP}, je m'arrête {VIA:à} puis je continue {ARR:jusqu'à}{END}",
+        "{DEP:De} {ARR:à} en passant par {VIA}, c'est possible{Q}",
+        "Billet {DEP} {ARR} via {VIA}{PLEASE}",
+        "Trajet {DEP:de} {ARR:à}, correspondance {VIA:à}{NOISE}{END}",
+        "Je veux passer par {VIA} pour aller {DEP:de} {ARR:à}{END}",
+    ),
+}
+# Tickets and route notations: no preposition tells which city is which, only the order.
+TICKET_FRAMES = (
+    "{TICKET}{DEP}{SEP}{ARR}{NOISE}", "{TICKET}{DEP}{SEP}{ARR}{NOISE}", "{TICKET}{DEP}{SEP}{ARR}",
+    "{DEP}{SEP}{ARR} {DATE}{NOISE}", "{DEP}{SEP}{ARR}{Q}", "{DEP}{SEP}{ARR} c'est combien{Q}",
+    "{DEP}{SEP}{ARR} {DATE} {TIME} svp", "{DATE} {DEP}{SEP}{ARR}", "{TICKET}{DEP}{SEP}{ARR} {CLASS}",
+    "Dispo {DEP}{SEP}{ARR}{Q}", "Prix {DEP}{SEP}{ARR}{Q}", "Horaires {DEP}{SEP}{ARR}{NOISE}",
+)  # fmt: skip
+SPACED_SEPARATORS = (" ", " - ", " - ", " → ", " -> ", " > ", " / ", " – ", " => ", " >> ", " — ")
+GLUED_SEPARATORS = ("→", "/", "->")
+# A glued hyphen only between one-word names: the tokenizer keeps "Lyon-Saint-Étienne" or
+# "Gare du Nord-Le Havre" as one token, and a reader could not split them either.
+GLUED_HYPHEN = "-"
+
+NAME_AMBIGUITY_TRIPS = (
+    "{HELLO}Avec {PERSON}, on va {CORE}{NOISE}{END}",
+    "{PERSON} et moi voulons aller {CORE}{NOISE}{END}",
+    "J'accompagne {PERSON} {CORE}{NOISE}{END}",
+    "Je pars avec {PERSON} {CORE}{NOISE}{END}",
+    "Réserve deux places pour {PERSON} et moi {CORE}{NOISE}{END}",
+    "Mon fils {PERSON} doit aller {CORE}{NOISE}{END}",
+    "Ma fille {PERSON} voudrait {ITEM} {CORE}{NOISE}{END}",
+    "{PERSON} me rejoint, on part {CORE}{NOISE}{END}",
+    "Billet au nom {PERSON:de} {CORE}{NOISE}",
+    "Je dois aller {CORE} pour voir {PERSON}{END}",
+    "{PERSON} cherche {ITEM} {CORE}{Q}",
+    "Avec {PERSON} je vais {CORE}{END}",
+)
+NAME_AMBIGUITY_NON_TRIPS = (
+    "Mon ami {PERSON} habite {PLACE:à}{DOT}",
+    "{PERSON} est né {PLACE:à}{DOT}",
+    "Dis {PERSON:à} que j'arrive {DATE}{DOT}",
+    "J'ai dîné avec {PERSON} hier soir{DOT}",
+    "Je vais chez {PERSON} {DATE}{DOT}",
+    "{PERSON} m'a parlé {PLACE:de}{DOT}",
+    "C'est l'anniversaire {PERSON:de} {DATE}{DOT}",
+    "Je pars en vacances avec {PERSON}{DOT}",
+    "{PERSON} travaille {PLACE:à} depuis deux ans{DOT}",
+    "Tu connais {PERSON}{Q}",
+    "Envoie un message {PERSON:à}{DOT}",
+    "Mon ami {PERSON} vient {PLACE:de}, il est très sympa{DOT}",
+    "J'attends {PERSON} à la gare{DOT}",
+)
+
+# Non-trips: one city, facts about a place, two cities that are not a route, no city at all.
+SINGLE_CORES = (
+    "{PLACE:à}", "{PLACE:pour}", "{PLACE:vers}", "{PLACE:jusqu'à}", "{PLACE:depuis}", "{PLACE:de}",
+    "{PLACE:au départ de}", "{PLACE:à destination de}", "{PLACE:en partant de}",
+)  # fmt: skip
+ABOUT_PLACE = (
+    "Quel temps fait-il {PLACE:à}{Q}", "Quel temps fera-t-il {PLACE:à} {DATE}{Q}",
+    "Il pleut {PLACE:à} depuis ce matin{DOT}", "Météo {PLACE:à} {DATE}{PLEASE}",
+    "Il fait beau {PLACE:à} aujourd'hui{DOT}", "J'adore le vin {PLACE:de}{DOT}",
+    "La spécialité {PLACE:de}, c'est quoi{Q}",
+    "On mange bien {PLACE:à}{DOT}", "Le marché {PLACE:de} est très connu{DOT}", "Je suis né {PLACE:à}{DOT}",
+    "Je suis née {PLACE:à} en 1985{DOT}", "J'habite {PLACE:à} depuis dix ans{DOT}", "Ma sœur vit {PLACE:à}{DOT}",
+    "Je viens {PLACE:de}{DOT}", "Mes grands-parents sont originaires {PLACE:de}{DOT}", "Je travaille {PLACE:à}{DOT}",
+    "Combien d'habitants y a-t-il {PLACE:à}{Q}", "Où se trouve {PLACE}{Q}", "C'est joli {PLACE:à}{Q}",
+    "Que visiter {PLACE:à}{Q}", "Quelle est la population {PLACE:de}{Q}", "{PLACE}, c'est dans quel département{Q}",
+    "Tu connais un bon restaurant {PLACE:à}{Q}", "L'hôtel {PLACE:à} était super{DOT}",
+    "Je cherche un appartement {PLACE:à}{DOT}", "La mairie {PLACE:de} est fermée le lundi{DOT}",
+    "Je suis bloqué {PLACE:à}, le train est annulé{DOT}", "Mon train {PLACE:pour} a du retard{DOT}",
+    "Je suis déjà {PLACE:à}{DOT}", "Je viens d'arriver {PLACE:à}{DOT}", "Le fromage {PLACE:de} est délicieux{DOT}",
+    "Il y a une grève {PLACE:à} {DATE}{Q}", "Les soldes commencent quand {PLACE:à}{Q}",
+)  # fmt: skip
+TWO_PLACES = (
+    "{PLACE} est plus grande que {PLACE2}{DOT}", "Je préfère {PLACE} {PLACE2:à}{DOT}",
+    "{PLACE} ou {PLACE2}, je n'arrive pas à choisir{DOT}", "Le match {PLACE} contre {PLACE2} commence à {hour}h{DOT}",
+    "J'ai vécu {PLACE:à} puis {PLACE2:à}{DOT}", "Mon frère habite {PLACE:à} et ma sœur {PLACE2:à}{DOT}",
+    "Je travaille {PLACE:à} mais j'habite {PLACE2:à}{DOT}", "Il fait plus chaud {PLACE:à} qu'{PLACE2:à}{DOT}",
+    "{PLACE} est jumelée avec {PLACE2}{DOT}", "Qui est le maire {PLACE:de}, et celui {PLACE2:de}{Q}",
+    "Le vin {PLACE:de} est meilleur que celui {PLACE2:de}{DOT}",
+)  # fmt: skip
+# The same city at both ends is no trip; DEP and ARR are the same place, not annotated.
+SAME_PLACE = (
+    "{HELLO}{OPEN} {V} {DEP:de} {ARR:à}{NOISE}{END}", "{DEP} - {ARR}{NOISE}", "Un billet {DEP:de} {ARR:à}{PLEASE}",
+    "Je pars {DEP:depuis} {ARR:jusqu'à}{END}", "{TICKET}{DEP} → {ARR}",
+)  # fmt: skip
+NO_PLACE = (
+    "{GREET}", "{GREET} {OTHER}", "{OTHER}", "{OTHER}",
+)
+FOREIGN = (
+    "I want to go from {DEP} to {ARR}.", "I'd like a ticket from {DEP} to {ARR}, please.",
+    "Is there a train from {DEP} to {ARR} tomorrow?", "How do I get to {ARR} from {DEP}?",
+    "One way ticket {DEP} to {ARR}", "Book me a train from {DEP} to {ARR} on Monday.",
+    "What's the weather like in {DEP}?", "I live in {DEP}.", "Hello, how are you?",
+    "Quiero ir de {DEP} a {ARR}.", "Un billete de {DEP} a {ARR}, por favor.", "¿Hay un tren de {DEP} a {ARR} mañana?",
+    "Me gustaría viajar desde {DEP} hasta {ARR}.", "¿Cómo llego a {ARR} desde {DEP}?", "Vivo en {DEP}.",
+    "Ich möchte von {DEP} nach {ARR} fahren.", "Eine Fahrkarte von {DEP} nach {ARR}, bitte.",
+    "Gibt es einen Zug von {DEP} nach {ARR}?", "Wie komme ich von {DEP} nach {ARR}?", "Das Wetter in {DEP} ist schön.",
+    "Vorrei andare da {DEP} a {ARR}.", "Un biglietto da {DEP} a {ARR}, per favore.",
+    "C'è un treno da {DEP} per {ARR} domani?", "Abito a {DEP}.", "Quero ir de {DEP} para {ARR}.",
+    "Um bilhete de {DEP} para {ARR}, por favor.", "Existe um comboio de {DEP} para {ARR}?",
+    "Ik wil van {DEP} naar {ARR} reizen.", "Een kaartje van {DEP} naar {ARR}, alstublieft.",
+    "i wanna go {DEP} to {ARR} tmrw", "Necesito un tren desde {DEP} a {ARR}",
+)  # fmt: skip
+
+# Frequent misspellings of request words; other words get a random letter slip.
+COMMON_TYPOS = {
+    "voudrais": ("voudrai", "voudré", "vourdais"), "billet": ("bilet", "billait", "biller"),
+    "aller": ("allé", "allez", "aler"), "réserver": ("reserver", "réserer", "résever"),
+    "demain": ("dmain", "demin", "deamin"), "train": ("trian", "trin", "trains"), "veux": ("veut", "veus"),
+    "pour": ("pur", "poru"), "depuis": ("depui", "depuit"), "merci": ("mrci", "mercie"),
+    "plaît": ("plait", "plaie"), "aimerais": ("aimerai", "aimerait"), "partir": ("partire", "patir"),
+    "vers": ("ver", "vert"), "combien": ("conbien", "combein"), "prochain": ("prochin", "prochian"),
+}  # fmt: skip
+_SLOT = re.compile(r"\{([A-Za-z][A-Za-z_]*[0-9]?)(?::([^{}]*))?\}")
+_PREPOSITION_END = re.compile(r"(|.*[ '])(de|à)", re.IGNORECASE)
+_CONTRACTED = {("de", "Le"): "du", ("de", "Les"): "des", ("à", "Le"): "au", ("à", "Les"): "aux"}
+_VOWELS = "aeiouyâàäéèêëîïôöûüœ"
+_WORD = re.compile(r"[^\W\d_]{4,}")
+MENTION_SLOTS = ("DEP", "ARR", "VIA", "VIA2", "PLACE", "PLACE2", "PERSON")
+
+Piece = tuple[str, str | None]  # text, entity label (None for plain text)
+
+
+@dataclass(frozen=True)
+class _Pools:
+    """Where places are drawn from: mostly anywhere, often a well-known one, sometimes a hard one."""
+
+    places: tuple[Place, ...]
+    major: tuple[Place, ...]  # the most populous, as people name big cities far more often
+    compound: tuple[Place, ...]  # multi-word, hyphenated, with article, elided or stations
+    ambiguous: tuple[Place, ...]  # communes that are also first names
+
+    @classmethod
+    def build(cls, places: Sequence[Place]) -> _Pools:
+        if len({p.city for p in places}) < 4:
+            raise ValueError("need places from at least 4 communes to write trips with stops")
+        by_size = sorted(places, key=lambda p: (-p.population, p.name))
+        compound = [p for p in places if p.is_station or p.article or re.search(r"[ '-]", p.name) or _elides(p)]
+        return cls(
+            tuple(places),
+            tuple(by_size[:100]),
+            tuple(compound or places),
+            tuple(p for p in places if p.name in FIRST_NAMES),
+        )
+
+    def pick(self, rng: random.Random, taken: Collection[Place], pool: Sequence[Place] = ()) -> Place:
+        """A place from ``pool`` (default: 30% major, 70% any) in a commune not in ``taken``."""
+        cities = {p.city for p in taken}
+        if all(p.city in cities for p in pool):
+            pool = ()
+        while True:
+            source = pool or (self.major if rng.random() < 0.3 else self.places)
+            place = rng.choice(source)
+            if place.city not in cities:
+                return place
+
+
+def _elides(place: Place) -> bool:
+    return not place.article and place.name[0].lower() in _VOWELS
+
+
+def expand(template: str, rng: random.Random, extra: Mapping[str, tuple[Option, ...]] | None = None) -> str:
+    """Replace text slots by random options until only mention slots are left."""
+    slots = TEXT_SLOTS | dict(extra or {})
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(1) in MENTION_SLOTS:
+            return match.group(0)
+        option = rng.choice(slots[match.group(1)])
+        return option if isinstance(option, str) else option(rng)
+
+    while True:
+        expanded = _SLOT.sub(substitute, template)
+        if expanded == template:
+            return expanded
+        template = expanded
+
+
+def attach(preposition: str, name: str) -> tuple[str, str]:
+    """Write ``name`` after ``preposition``: returns (text before the span, span text).
+
+    ``("de", "Le Mans")`` → ``("du ", "Mans")``; ``("jusqu'à", "Les Ulis")`` → ``("jusqu'aux ", "Ulis")``;
+    ``("de", "Amiens")`` → ``("d'", "Amiens")``; ``("de", "La Rochelle")`` → ``("de ", "La Rochelle")``.
+    """
+    article, core = split_article(name)
+    match = _PREPOSITION_END.fullmatch(preposition)
+    if match:
+        head, word = match.groups()
+        contracted = _CONTRACTED.get((word.lower(), article.capitalize()))
+        if contracted:
+            return f"{head}{contracted.capitalize() if word[0].isupper() else contracted} ", core
+        if word.lower() == "de" and not article and core[0].lower() in _VOWELS:
+            return f"{head}{word[0]}'", name
+    return f"{preposition} ", name
+
+
+def render(template: str, mentions: Mapping[str, tuple[str, str | None]]) -> list[Piece]:
+    """Turn a template whose text slots are expanded into (text, label) pieces."""
+    pieces: list[Piece] = []
+    pos = 0
+    for match in _SLOT.finditer(template):
+        slot, preposition = match.groups()
+        name, label = mentions[slot]
+        before, span = attach(preposition, name) if preposition else ("", name)
+        pieces += [(template[pos : match.start()] + before, None), (span, label)]
+        pos = match.end()
+    pieces.append((template[pos:], None))
+    return pieces
+
+
+def to_annotated(pieces: Sequence[Piece], category: str, source: str = "generated") -> Annotated:
+    """Join pieces into text with character-offset spans."""
+    text, spans = "", []
+    for piece, label in pieces:
+        if label:
+            spans.append((len(text), len(text) + len(piece), label))
+        text += piece
+    return Annotated(text, tuple(spans), category, source)
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+def misspell(word: str, rng: random.Random) -> str:
+    """One realistic slip inside a word: drop, double or swap letters, or lose the accents.
+
+    Only letters between two letters are edited, so the first and last characters and the
+    separators of "Saint-Jean-d'Angély" stay put and a misspelt name keeps clean edges.
+    """
+    inner = [i for i in range(1, len(word) - 1) if word[i - 1 : i + 2].isalpha()]
+    edits: list[tuple[list[int], Callable[[int], str]]] = [
+        (inner, lambda i: word[:i] + word[i + 1 :]),
+        (inner, lambda i: word[:i] + word[i] + word[i:]),
+        ([i for i in inner if i + 1 in inner], lambda i: word[:i] + word[i + 1] + word[i] + word[i + 2 :]),
+    ]
+    for _ in range(10):
+        if strip_accents(word) != word and rng.random() < 0.3:
+            return strip_accents(word)
+        positions, edit = rng.choice(edits)
+        if positions and (candidate := edit(rng.choice(positions))) != word:
+            return candidate
+    return word
+
+
+def _typo_words(text: str, rng: random.Random, rate: float) -> str:
+    def slip(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if rng.random() >= rate:
+            return word
+        common = COMMON_TYPOS.get(word.lower())
+        return rng.choice(common) if common else misspell(word, rng)
+
+    return _WORD.sub(slip, text)
+
+
+# Case and accent changes of the "lowercase" category, on (text, is_entity).
+CASINGS: dict[str, Callable[[str, bool], str]] = {
+    "lower": lambda text, _: text.lower(),
+    "upper": lambda text, _: text.upper(),
+    "no_accents": lambda text, _: strip_accents(text),
+    "lower_no_accents": lambda text, _: strip_accents(text.lower()),
+    "lower_places": lambda text, entity: text.lower() if entity else text,
+}
+
+
+SAINT_VARIANTS = {"Saint-": ("St-", "St ", "Saint "), "Sainte-": ("Ste-", "Ste ", "Sainte ")}
+
+
+def _variant(name: str, rng: random.Random) -> str:
+    """How people actually write a compound name: St-/Ste-, spaces for hyphens."""
+    if rng.random() < 0.5:
+        name = re.sub(r"\bSainte?-", lambda m: rng.choice(SAINT_VARIANTS[m.group()]), name)
+    if rng.random() < 0.3:
+        name = name.replace("-", " ")
+    return name
+
+
+def _trip(
+    rng: random.Random, pools: _Pools, kind: str, pool: Sequence[Place] = (), variant: bool = False
+) -> list[Piece]:
+    """A trip of ``kind`` (standard, inverted, no_markers, via) with one DEP and one ARR."""
+    dep = pools.pick(rng, (), pool)
+    arr = pools.pick(rng, (dep,), pool)
+    via = pools.pick(rng, (dep, arr))
+    via2 = pools.pick(rng, (dep, arr, via))
+    names = {slot: (_variant(p.name, rng) if variant else p.name) for slot, p in (("DEP", dep), ("ARR", arr))}
+    if kind == "no_markers":
+        one_word = not any(re.search(r"[ '-]", name) for name in names.values())
+        separators = SPACED_SEPARATORS + GLUED_SEPARATORS + ((GLUED_HYPHEN,) * 2 if one_word else ())
+        template = expand(rng.choice(TICKET_FRAMES), rng, {"SEP": separators})
+    else:
+        cores = {"standard": FORWARD_CORES, "inverted": INVERTED_CORES, "via": VIA_CORES}[kind]
+        frame = rng.choice(SPECIFIC_FRAMES[kind]) if rng.random() < 0.3 else rng.choice(REQUEST_FRAMES)
+        template = expand(frame, rng, {"CORE": cores})
+    mentions = {"DEP": (names["DEP"], "DEP"), "ARR": (names["ARR"], "ARR"),
+                "VIA": (via.name, None), "VIA2": (via2.name, None)}  # fmt: skip
+    return render(template, mentions)
+
+
+def _plain_trip(rng: random.Random, pools: _Pools) -> list[Piece]:
+    return _trip(rng, pools, rng.choice(("standard", "standard", "inverted", "no_markers", "via")))
+
+
+def _lowercase(rng: random.Random, pools: _Pools) -> list[Piece]:
+    casing = CASINGS[rng.choice(tuple(CASINGS))]
+    return [(casing(text, label is not None), label) for text, label in _plain_trip(rng, pools)]
+
+
+def _typo(rng: random.Random, pools: _Pools) -> list[Piece]:
+    """Slips in request words, in a city name, or both."""
+    in_words, in_names = rng.choice(((True, False), (False, True), (True, True)))
+    misspelt = rng.choice(("DEP", "ARR"))
+    pieces = []
+    for text, label in _plain_trip(rng, pools):
+        if label is None and in_words:
+            text = _typo_words(text, rng, 0.3)
+        elif label == misspelt and in_names:
+            core = split_article(text)[1]
+            text = text[: len(text) - len(core)] + misspell(core, rng)
+        pieces.append((text, label))
+    return pieces
+
+
+def _compound(rng: random.Random, pools: _Pools) -> list[Piece]:
+    return _trip(rng, pools, rng.choice(("standard", "inverted", "no_markers")), pools.compound, variant=True)
+
+
+def _name_ambiguity(rng: random.Random, pools: _Pools) -> list[Piece]:
+    """A person named like a commune: a trip with that person, or a sentence about them with no trip."""
+    person = rng.choice(FIRST_NAMES)
+    if rng.random() < 0.45:
+        place = pools.pick(rng, ())
+        template = expand(rng.choice(NAME_AMBIGUITY_NON_TRIPS), rng)
+        return render(template, {"PERSON": (person, None), "PLACE": (place.name, None)})
+    dep = pools.pick(rng, (), pools.ambiguous if pools.ambiguous and rng.random() < 0.5 else ())
+    arr = pools.pick(rng, (dep,), pools.ambiguous if pools.ambiguous and rng.random() < 0.3 else ())
+    template = expand(rng.choice(NAME_AMBIGUITY_TRIPS), rng, {"CORE": FORWARD_CORES + INVERTED_CORES})
+    return render(template, {"PERSON": (person, None), "DEP": (dep.name, "DEP"), "ARR": (arr.name, "ARR")})
+
+
+# Non-trip kinds: weight, and how to draw an expanded template.
+NON_TRIP_KINDS: dict[str, tuple[float, Callable[[random.Random], str]]] = {
+    "single_city": (0.30, lambda rng: expand(rng.choice(REQUEST_FRAMES), rng, {"CORE": SINGLE_CORES})),
+    "about_place": (0.25, lambda rng: expand(rng.choice(ABOUT_PLACE), rng)),
+    "two_places": (0.12, lambda rng: expand(rng.choice(TWO_PLACES), rng)),
+    "same_place": (0.08, lambda rng: expand(rng.choice(SAME_PLACE), rng)),
+    "no_place": (0.15, lambda rng: expand(rng.choice(NO_PLACE), rng)),
+    "gibberish": (0.10, lambda rng: _gibberish(rng)),
+}
+
+
+def _gibberish(rng: random.Random) -> str:
+    letters = "azertyuiopqsdfghjklmwxcvbn"
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 9))) for _ in range(rng.randint(1, 5))]
+    return " ".join(words) + rng.choice(("", "", " ?", " !!", "..."))
+
+
+def _not_trip(rng: random.Random, pools: _Pools) -> list[Piece]:
+    kinds = list(NON_TRIP_KINDS)
+    kind = rng.choices(kinds, weights=[NON_TRIP_KINDS[k][0] for k in kinds])[0]
+    template = NON_TRIP_KINDS[kind][1](rng)
+    place = pools.pick(rng, ())
+    other = pools.pick(rng, (place,))
+    same = kind == "same_place"
+    mentions = {"PLACE": (place.name, None), "PLACE2": (other.name, None), "DEP": (place.name, None),
+                "ARR": (place.name if same else other.name, None)}  # fmt: skip
+    return render(template, mentions)
+
+
+def _foreign(rng: random.Random, pools: _Pools) -> list[Piece]:
+    dep = pools.pick(rng, ())
+    arr = pools.pick(rng, (dep,))
+    return render(rng.choice(FOREIGN), {"DEP": (dep.name, None), "ARR": (arr.name, None)})
+
+
+BUILDERS: dict[str, Callable[[random.Random, _Pools], list[Piece]]] = {
+    "standard": lambda rng, pools: _trip(rng, pools, "standard"),
+    "inverted": lambda rng, pools: _trip(rng, pools, "inverted"),
+    "no_markers": lambda rng, pools: _trip(rng, pools, "no_markers"),
+    "via": lambda rng, pools: _trip(rng, pools, "via"),
+    "lowercase": _lowercase,
+    "typo": _typo,
+    "compound": _compound,
+    "name_ambiguity": _name_ambiguity,
+    "not_trip": _not_trip,
+    "foreign": _foreign,
+}
+
+
+def category_plan(n: int, weights: Mapping[str, float], rng: random.Random) -> list[str]:
+    """Exactly proportional category counts (largest remainder), in random order."""
+    total = sum(weights.values())
+    quotas = {c: n * w / total for c, w in weights.items()}
+    counts = {c: int(q) for c, q in quotas.items()}
+    for c in sorted(quotas, key=lambda c: counts[c] - quotas[c])[: n - sum(counts.values())]:
+        counts[c] += 1
+    plan = [c for c in weights for _ in range(counts[c])]
+    rng.shuffle(plan)
+    return plan
+
+
+def generate(
+    n: int,
+    places: Sequence[Place],
+    seed: int,
+    *,
+    exclude: Collection[str] = (),
+    weights: Mapping[str, float] = CATEGORY_WEIGHTS,
+) -> list[Annotated]:
+    """``n`` distinct annotated sentences about ``places``; the same arguments give the same list.
+
+    ``exclude`` holds ``annotations.normalise``d texts never to produce, e.g. the train
+    sentences when generating dev, since a place-free sentence ("Bonjour !") could
+    otherwise appear in two splits.
+    """
+    rng = random.Random(seed)
+    pools = _Pools.build(places)
+    seen = set(exclude)
+    sentences = []
+    for category in category_plan(n, weights, rng):
+        for _ in range(MAX_TRIES):
+            sentence = to_annotated(BUILDERS[category](rng, pools), category)
+            key = normalise(sentence.text)
+            if key not in seen:
+                break
+        else:
+            raise RuntimeError(f"could not write a new '{category}' sentence in {MAX_TRIES} tries; ask for fewer")
+        seen.add(key)
+        sentences.append(sentence)
+    return sentences
