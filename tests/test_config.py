@@ -96,3 +96,10 @@ def test_adam_v1_keeps_parameter_averages_by_default():
     weights = numpy.ones(3, dtype="f")
     optimizer((0, "W"), weights, numpy.ones(3, dtype="f"))
     assert (0, "W") in optimizer.averages
+
+
+def test_tuned_config_differs_from_the_reference_only_by_its_peak_rate(root, config):
+    tuned = load_config(root / "configs" / "config_tuned.cfg", interpolate=True)
+    assert tuned["training"]["optimizer"]["learn_rate"]["initial_rate"] == 0.001
+    tuned["training"]["optimizer"]["learn_rate"]["initial_rate"] = 5e-5
+    assert tuned == config

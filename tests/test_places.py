@@ -6,6 +6,7 @@ import pytest
 
 from travel_ner.places import (
     BIG_CITIES,
+    FIRST_NAMES,
     SPLITS,
     ambiguous_first_names,
     communes,
@@ -60,6 +61,8 @@ def test_split_is_deterministic_disjoint_and_grouped_by_city():
         assert 500 < len(names[held_out]) < len(names["train"]) / 5
     assert not cities["dev"] & cities["test"]
     assert set(BIG_CITIES) <= cities["train"]
+    communes_named_like_people = set(FIRST_NAMES) & {p.city for p in gazetteer()}
+    assert {"Nancy", "Albert", "Lourdes", "Laval"} <= communes_named_like_people <= cities["train"]
     assert sum(map(len, splits.values())) == len(gazetteer())
 
 

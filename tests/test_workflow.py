@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 def project(root, tmp_path_factory):
     """A copy of the project (so the user's corpus/ and training/ stay untouched) after a short ``all``."""
     path = tmp_path_factory.mktemp("project")
-    for name in ("project.yml", "configs", "assets", "scripts"):
+    for name in ("project.yml", "configs", "assets", "scripts", "travel_ner"):
         copy = shutil.copytree if (root / name).is_dir() else shutil.copy
         copy(root / name, path / name)
     command = [sys.executable, "-m", "spacy", "project", "run", "all", str(path)]

@@ -182,13 +182,17 @@ def split_places(
 ) -> dict[str, list[Place]]:
     """Split places into ``SPLITS`` by commune, deterministically for a ``seed``.
 
-    A commune and its stations land in the same split; ``BIG_CITIES`` always go to train.
+    A commune and its stations land in the same split; ``BIG_CITIES`` always go to train,
+    and so do the communes in ``FIRST_NAMES``: the generator writes those names as people
+    in every split, so training must also see them as places, or it learns that "Nancy"
+    is never a city.
     """
     places = gazetteer() if places is None else places
-    held_out = sorted({p.city for p in places} - set(BIG_CITIES))
+    always_train = set(BIG_CITIES) | set(FIRST_NAMES)
+    held_out = sorted({p.city for p in places} - always_train)
     random.Random(seed).shuffle(held_out)
     bounds = [round(len(held_out) * sum(fractions[: i + 1])) for i in range(len(SPLITS))]
-    split_of = {city: "train" for city in BIG_CITIES}
+    split_of = {city: "train" for city in always_train}
     for i, city in enumerate(held_out):
         split_of[city] = SPLITS[next(k for k, bound in enumerate(bounds) if i < bound)]
     result: dict[str, list[Place]] = {name: [] for name in SPLITS}

@@ -1,0 +1,29 @@
+"""Train each variant of travel_ner.choices.VARIANTS and write a comparison table."""
+
+import json
+from pathlib import Path
+
+import typer
+
+from travel_ner.choices import VARIANTS, choices_table, train_and_score
+from travel_ner.predict import write_atomic
+
+
+def main(
+    corpus: Path = typer.Argument(..., help="Folder with train/dev/test/handwritten_test.spacy"),
+    output_dir: Path = typer.Argument(..., help="Where each variant's model, metrics and the table go"),
+    max_steps: int = typer.Option(3000, help="Training steps of every variant"),
+    seed: int = typer.Option(0, help="Seed of every variant"),
+) -> None:
+    results = {}
+    for name, (config, overrides) in VARIANTS.items():
+        overrides = {**overrides, "training.max_steps": max_steps, "system.seed": seed}
+        results[name] = train_and_score(Path(config), overrides, corpus, output_dir / name)
+    write_atomic(output_dir / "results.json", json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    table = choices_table(results, max_steps)
+    write_atomic(output_dir / "results.md", table + "\n")
+    typer.echo(table)
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,52 @@
+"""Model choices backed by measurement: train variants of the config and tabulate their scores.
+
+Each variant is the project config plus ``spacy train`` overrides, trained with
+the same corpus, seed and step budget, then scored like ``evaluate`` does, so
+the README's choice (static vectors or not, reference or tuned rate) rests on
+numbers anyone can rerun.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from .scoring import evaluate
+
+NO_VECTORS = {"paths.vectors": None, "components.tok2vec.model.embed.include_static_vectors": False}
+# name (also the output folder) -> config and overrides
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "reference": ("configs/config.cfg", {}),
+    "tuned": ("configs/config_tuned.cfg", {}),
+    "tuned_no_vectors": ("configs/config_tuned.cfg", NO_VECTORS),
+}
+
+
+def train_and_score(config: Path, overrides: dict[str, Any], corpus: Path, output: Path) -> dict[str, Any]:
+    from spacy.cli.train import train
+
+    start = time.perf_counter()
+    train(config, output, overrides={"paths.train": str(corpus / "train.spacy"), "paths.dev": str(corpus / "dev.spacy"), **overrides})
+    seconds = time.perf_counter() - start
+    sets = {name: corpus / f"{name}.spacy" for name in ("test", "handwritten_test")}
+    return {"train_seconds": seconds, **evaluate(output / "model-best", sets, output)}
+
+
+def choices_table(results: dict[str, dict[str, Any]], max_steps: int) -> str:
+    rows = [
+        f"Each variant trained {max_steps} steps on the same corpus and seed (`python -m spacy project run model-choices`).",
+        "",
+        "| variant | config | test entity F (unseen places) | hand-written sentence accuracy | worst category | train time |",
+        "|---|---|---:|---:|---|---:|",
+    ]
+    for name, result in results.items():
+        config, overrides = VARIANTS[name]
+        changes = ", ".join(f"{key}={value}" for key, value in overrides.items())
+        hand = result["handwritten_test"]
+        worst = min(hand["by_category"].items(), key=lambda item: item[1]["accuracy"])
+        rows.append(
+            f"| {name} | `{config}` {changes} | {result['test']['ents_f']:.3f} | {hand['sentence_accuracy']:.3f} "
+            f"| {worst[0]} {worst[1]['accuracy']:.3f} | {result['train_seconds'] / 60:.1f} min |"
+        )
+    return "\n".join(rows)
