@@ -1,0 +1,35 @@
+"""Train the pipeline once per optimizer and seed; write results.json, results.md and plots."""
+
+import os
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from travel_ner.compare import Budget, compare
+
+
+def main(
+    config: Path = typer.Argument(..., exists=True, dir_okay=False, help="Pipeline config, e.g. configs/config.cfg"),
+    corpus: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of the .spacy splits, e.g. corpus"),
+    output: Path = typer.Argument(..., help="Output folder, e.g. training/compare"),
+    optimizers: Path = typer.Option(
+        Path("configs/compare.yml"), exists=True, dir_okay=False, help="List file: optimizers, blocks, peak rates"
+    ),
+    only: Optional[List[str]] = typer.Option(None, help="Run only these optimizers of the list (repeatable)"),
+    steps: int = typer.Option(Budget.steps, min=1, help="Training steps per run"),
+    seeds: int = typer.Option(3, min=1, help="Seeds per optimizer (0..seeds-1)"),
+    jobs: int = typer.Option(0, min=0, help="Runs in parallel, one process each (0: one per core)"),
+    eval_frequency: int = typer.Option(Budget.eval_frequency, min=1, help="Steps between dev evaluations"),
+    warmup: float = typer.Option(0.1, min=0.0, max=1.0, help="Warm-up as a fraction of the steps"),
+    train_limit: int = typer.Option(Budget.train_limit, min=0, help="Training documents read (0: all)"),
+    dev_limit: int = typer.Option(Budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
+) -> None:
+    budget = Budget(steps, eval_frequency, round(warmup * steps), train_limit, dev_limit)
+    jobs = jobs or os.cpu_count() or 1
+    compare(config, corpus, output, optimizers, names=only, seeds=seeds, jobs=jobs, budget=budget)
+    typer.echo((output / "results.md").read_text(encoding="utf8"))
+
+
+if __name__ == "__main__":
+    typer.run(main)

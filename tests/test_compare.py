@@ -1,0 +1,239 @@
+"""Optimizer comparison: list file, config building, tables, and reduced real runs.
+
+The slow tests train the real ``configs/config.cfg`` on a tiny corpus made
+here, so they check the machinery (per-step losses, schedule, resume,
+parallel runs, failures, determinism), not the scores.
+"""
+
+import importlib.util
+import json
+import random
+import shutil
+import statistics
+from dataclasses import asdict
+from pathlib import Path
+from typing import Optional
+
+import pytest
+import srsly
+import typer
+from spacy.schemas import ConfigSchemaTraining
+from spacy.tokens import DocBin
+from spacy.util import registry
+from typer.testing import CliRunner
+
+from travel_ner import optimizers  # noqa: F401 -- registers ours without entry points
+from travel_ner.compare import (
+    Budget,
+    RunSpec,
+    build_config,
+    lr_sweep,
+    compare,
+    make_specs,
+    read_entries,
+    results_table,
+    select,
+    summarize,
+    write_learn_rates,
+)
+
+CITIES = ["Paris", "Marseille", "Lyon", "Toulouse", "Nice", "Nantes", "Lille", "Rennes", "Brest", "Dijon"]
+TRIPS = [
+    "Je veux aller de {d} à {a}.",
+    "Un billet {d} {a} svp",
+    "Comment aller à {a} depuis {d} ?",
+    "Je pars de {d} pour {a} demain.",
+]
+NOT_TRIPS = ["J'adore le vin de {d}.", "Il fait beau à {d} aujourd'hui."]
+
+
+def write_tiny_corpus(nlp, directory: Path) -> Path:
+    """train/dev/test/handwritten_test.spacy of a few templated sentences, with categories."""
+    rng = random.Random(0)
+    for split, n in [("train", 120), ("dev", 30), ("test", 30), ("handwritten_test", 12)]:
+        docs = []
+        for _ in range(n):
+            departure, arrival = rng.sample(CITIES, 2)
+            if rng.random() < 0.2:
+                doc = nlp.make_doc(rng.choice(NOT_TRIPS).format(d=departure))
+                doc.user_data["category"] = "not_trip"
+            else:
+                text = rng.choice(TRIPS).format(d=departure, a=arrival)
+                doc = nlp.make_doc(text)
+                spans = [doc.char_span(text.index(c), text.index(c) + len(c), label)
+                         for c, label in ((departure, "DEP"), (arrival, "ARR"))]
+                doc.ents = sorted(spans, key=lambda span: span.start)
+                doc.user_data["category"] = "standard"
+            docs.append(doc)
+        DocBin(docs=docs, store_user_data=True).to_disk(directory / f"{split}.spacy")
+    return directory
+
+
+def write_list(path: Path, root: Path, rates: dict[str, float], blocks: Optional[dict[str, Path]] = None) -> Path:
+    """A list file with these rates: the repository's block of each optimizer unless overridden."""
+    repo_blocks = {entry.name: entry.block for entry in read_entries(root / "configs" / "compare.yml")}
+    repo_blocks.update(blocks or {})
+    items = [{"name": name, "block": str(repo_blocks[name]), "learn_rate": rate} for name, rate in rates.items()]
+    path.write_text("# test list\n" + srsly.yaml_dumps({"optimizers": items}), encoding="utf8")
+    return path
+
+
+def script_app(root: Path, name: str) -> typer.Typer:
+    """The typer command of scripts/<name>.py, to invoke in this process."""
+    spec = importlib.util.spec_from_file_location(f"scripts_{name}", root / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app = typer.Typer()
+    app.command()(module.main)
+    return app
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, tokenizer_nlp) -> Path:
+    return write_tiny_corpus(tokenizer_nlp, tmp_path_factory.mktemp("corpus"))
+
+
+def test_list_file_holds_every_registered_optimizer_with_its_block(root):
+    entries = read_entries(root / "configs" / "compare.yml")
+    assert sorted(entry.name for entry in entries) == sorted(registry.optimizers.get_all())
+    for entry in entries:
+        block = entry.block.read_text(encoding="utf8")
+        assert f'@optimizers = "{entry.name}"' in block
+        assert entry.learn_rate > 0
+
+
+def test_write_learn_rates_keeps_comments_order_and_other_rates(root, tmp_path):
+    list_path = tmp_path / "compare.yml"
+    shutil.copy(root / "configs" / "compare.yml", list_path)
+    before = read_entries(list_path)
+    write_learn_rates(list_path, {"Lion.v1": 0.000123456}, "lr-sweep (test)")
+    after = read_entries(list_path)
+    assert [e.name for e in after] == [e.name for e in before]
+    assert {e.name: e.learn_rate for e in after} == {**{e.name: e.learn_rate for e in before}, "Lion.v1": 0.000123}
+    assert list_path.read_text(encoding="utf8").startswith("# Optimizers that `compare` trains")
+    assert srsly.read_yaml(list_path)["optimizers"][-1]["source"] == "lr-sweep (test)"
+
+
+def test_select_refuses_unknown_names(root):
+    entries = read_entries(root / "configs" / "compare.yml")
+    assert [e.name for e in select(entries, ["Lion.v1", "SGD.v1"])] == ["Lion.v1", "SGD.v1"]
+    with pytest.raises(ValueError, match="Nope.v1"):
+        select(entries, ["Nope.v1"])
+
+
+def test_build_config_sets_block_schedule_seed_and_budget(root, corpus):
+    entry = select(read_entries(root / "configs" / "compare.yml"), ["Momentum.v1"])[0]
+    budget = Budget(steps=40, eval_frequency=10, warmup_steps=4, train_limit=50, dev_limit=20)
+    spec = make_specs([entry], [7], root / "configs" / "config.cfg", corpus, budget)[0]
+    config = build_config(spec).interpolate()
+    training = config["training"]
+    assert (training["seed"], training["max_steps"], training["eval_frequency"], training["patience"]) == (7, 40, 10, 0)
+    assert (config["corpora"]["train"]["limit"], config["corpora"]["dev"]["limit"]) == (50, 20)
+    optimizer = registry.resolve(training, schema=ConfigSchemaTraining)["optimizer"]
+    assert type(optimizer).__name__ == "MomentumOptimizer" and optimizer.momentum == 0.9
+    rates = [optimizer.learn_rate]
+    for _ in range(40):
+        optimizer.step_schedules()
+        rates.append(optimizer.learn_rate)
+    assert rates[0] == 0 and rates[4] == pytest.approx(entry.learn_rate) and rates[40] == pytest.approx(0)
+    assert max(rates) == pytest.approx(entry.learn_rate)
+
+
+def _record(name: str, seed: int, status: str = "ok", **values) -> dict:
+    spec = RunSpec(name, "b.cfg", 0.01, seed, "c.cfg", "corpus", Budget(), "f")
+    record = {"spec": asdict(spec), "status": status, "state_multiple": 2.0}
+    if status == "ok":
+        record.update(dev_f=0.9, test_f=0.8, sentence_accuracy=0.7, wall_seconds=10.0,
+                      steps_to_target=None, seconds_to_target=None)
+    if status == "diverged":
+        record["diverged_at"] = 17
+    record.update(values)
+    return record
+
+
+def test_table_shows_mean_std_over_seeds_and_failures():
+    records = [
+        _record("SGD.v1", 0, dev_f=0.8, steps_to_target=100, seconds_to_target=5.0),
+        _record("SGD.v1", 1, dev_f=0.9),
+        _record("SGD.v1", 2, "diverged"),
+        _record("Adam.v1", 0, "error"),
+    ]
+    rows = summarize(records, ["SGD.v1", "Adam.v1"])
+    assert rows[0]["dev_f"][0] == pytest.approx(0.85) and rows[0]["dev_f"][1] == pytest.approx(0.0707, abs=1e-4)
+    table = results_table(rows, Budget(), seeds=3)
+    sgd, adam = [line for line in table.splitlines() if line.startswith(("| SGD", "| Adam"))]
+    assert "0.850 ± 0.071 (diverged @ step 17)" in sgd
+    assert "| 100 (1/2) | 5.0 (1/2) |" in sgd
+    assert "— (1 error(s))" in adam and "2.00 n" in adam
+
+
+@pytest.mark.slow
+def test_reduced_comparison_records_resumes_survives_failures_and_repeats(root, corpus, tmp_path):
+    bad_block = tmp_path / "bad_rmsprop.cfg"
+    bad_block.write_text('[training.optimizer]\n@optimizers = "RMSProp.v1"\nrho = 2.0\n', encoding="utf8")
+    # Adam at a rate of 1e4 moves every weight by ~1e4 per step: the loss overflows.
+    list_path = write_list(
+        tmp_path / "compare.yml", root, {"SGD.v1": 0.1, "Momentum.v1": 0.01, "Adam.v1": 1e4, "RMSProp.v1": 0.001},
+        blocks={"RMSProp.v1": bad_block},
+    )
+    config = root / "configs" / "config.cfg"
+    budget = Budget(steps=50, eval_frequency=10, warmup_steps=5, train_limit=0, dev_limit=0)
+    output = tmp_path / "compare"
+    records = compare(config, corpus, output, list_path, seeds=1, jobs=2, budget=budget)
+    records = {r["spec"]["optimizer"]: r for r in records}
+
+    assert {name: r["status"] for name, r in records.items()} == {
+        "SGD.v1": "ok", "Momentum.v1": "ok", "Adam.v1": "diverged", "RMSProp.v1": "error"}
+    assert "rho" in records["RMSProp.v1"]["error"]
+    assert 0 < records["Adam.v1"]["diverged_at"] <= 50
+    sgd = records["SGD.v1"]
+    assert len(sgd["losses"]) == len(sgd["learn_rates"]) == 51
+    assert all(loss >= 0 for loss in sgd["losses"])
+    assert sgd["learn_rates"][0] == 0 and max(sgd["learn_rates"]) == pytest.approx(0.1)
+    assert [e["step"] for e in sgd["evals"]] == [0, 10, 20, 30, 40, 50]
+    # Momentum's successive updates point the same way; SGD's zig-zag far more.
+    cosines = {name: records[name]["update_cosines"] for name in ("SGD.v1", "Momentum.v1")}
+    assert all(len(values) == 51 and values[0] is None for values in cosines.values())
+    mean = {name: statistics.fmean(c for c in values if c is not None) for name, values in cosines.items()}
+    assert mean["Momentum.v1"] > 0.5 > mean["SGD.v1"]
+    assert sgd["state_multiple"] == pytest.approx(1.0)
+    assert records["Momentum.v1"]["state_multiple"] == pytest.approx(2.0)
+    assert sgd["peak_rss_mib"] > 50 and sgd["wall_seconds"] > sgd["train_seconds"] > 0
+    for key in ("dev_f", "test_f", "sentence_accuracy"):
+        assert 0 <= sgd[key] <= 1
+    for name in ("results.json", "results.md", "loss.png", "dev_f.png", "learning_rates.png", "sgd_vs_momentum.png"):
+        assert (output / name).is_file(), name
+    assert "diverged @ step" in (output / "results.md").read_text(encoding="utf8")
+
+    # Resume: finished runs (ok, diverged) are kept, failed ones are run again.
+    runs = {path.name: path.stat().st_mtime_ns for path in (output / "runs").glob("*.json")}
+    compare(config, corpus, output, list_path, seeds=1, jobs=2, budget=budget)
+    rerun = {path.name for path in (output / "runs").glob("*.json") if path.stat().st_mtime_ns != runs[path.name]}
+    assert rerun == {"RMSProp.v1-lr0.001-seed0.json"}
+
+    # Determinism: a second comparison, through the command line, repeats the losses step for step.
+    again = tmp_path / "again"
+    options = {"--optimizers": list_path, "--only": "SGD.v1", "--steps": 50, "--seeds": 1, "--jobs": 1,
+               "--eval-frequency": 10, "--warmup": 0.1, "--train-limit": 0, "--dev-limit": 0}
+    args = [str(config), str(corpus), str(again), *(str(x) for item in options.items() for x in item)]
+    result = CliRunner().invoke(script_app(root, "compare"), args)
+    assert result.exit_code == 0, result.output
+    assert "| SGD.v1 | 0.1 |" in result.output
+    repeated = json.loads((again / "results.json").read_text(encoding="utf8"))[0]
+    assert repeated["losses"] == sgd["losses"]
+
+
+@pytest.mark.slow
+def test_lr_sweep_writes_the_best_non_diverged_rate_to_the_list_file(root, corpus, tmp_path):
+    list_path = write_list(tmp_path / "compare.yml", root, {"SGD.v1": 0.5, "Adam.v1": 0.5})
+    budget = Budget(steps=20, eval_frequency=20, warmup_steps=2, train_limit=0, dev_limit=0)
+    output = tmp_path / "sweep"
+    # Three rates per optimizer: its block's rate (SGD 0.1, Adam 0.001) times 1e-7, 1 and 1e7.
+    best = lr_sweep(root / "configs" / "config.cfg", corpus, output, list_path, span=7, points=3, jobs=2, budget=budget)
+
+    sweep = json.loads((output / "sweep.json").read_text(encoding="utf8"))
+    assert [p["learn_rate"] for p in sweep["points"]["Adam.v1"]] == [1e-10, 1e-3, 1e4]
+    assert [p["status"] for p in sweep["points"]["Adam.v1"]] == ["ok", "ok", "diverged"]
+    assert best == {"SGD.v1": 0.1, "Adam.v1": 1e-3}
+    assert {e.name: e.learn_rate for e in read_entries(list_path)} == best
+    assert (output / "lr_sweep.png").stat().st_size > 1000
