@@ -147,3 +147,50 @@ def test_misspelling_changes_the_inside_of_a_name_only():
             typo = misspell(name, rng)
             assert typo != name and typo[0] == name[0] and typo[-1] == name[-1]
             assert abs(len(typo) - len(name)) <= 1
+
+
+def test_common_towns_are_named_more_often_than_villages(splits, train):
+    """Places are drawn by popularity: towns of 10,000+ dominate, though the gazetteer is mostly villages."""
+    population = {form: p.population for p in splits["train"] for form in (p.core, p.name)}
+    towns_in_gazetteer = sum(p.population >= 10_000 for p in splits["train"]) / len(splits["train"])
+    named = [s.text[a:b] for s in train if s.category == "standard" for a, b, _ in s.spans]
+    assert sum(population[name] >= 10_000 for name in named) / len(named) > 2 * towns_in_gazetteer
+    assert len(set(named)) > 0.7 * len(named)  # villages still come up: few names repeat
+
+
+def test_texted_requests_are_lowercase_with_sms_spellings(train):
+    lowercase = [s for s in train if s.category == "lowercase"]
+    assert sum(s.text == s.text.lower() for s in lowercase) > 0.6 * len(lowercase)
+    sms = re.compile(r"\b(jveux|jvoudrais|jsuis|chui|jpars|jvais|pr|stp|svp|slt|bsr|cc|ya|px|mtn|dmain|c)\b")
+    assert sum(bool(sms.search(s.text)) for s in lowercase) > 0.3 * len(lowercase)
+    between = [s.text[s.spans[0][1] : s.spans[1][0]] for s in lowercase]
+    assert between.count(" ") > 0.05 * len(lowercase)  # "lyon annecy": nothing but a space between the places
+
+
+def test_arrival_first_requests_use_two_clauses(train):
+    inverted = [s for s in train if s.category == "inverted"]
+    assert all(s.spans[0][2] == "ARR" for s in inverted)
+    clause = re.compile(r"[,;.:!] (je|on|départ|au départ|en partant|depuis)\b", re.IGNORECASE)
+    assert sum(bool(clause.search(s.text[s.spans[0][1] : s.spans[1][0]])) for s in inverted) > 0.2 * len(inverted)
+
+
+def test_people_named_like_an_end_of_the_trip(train):
+    """"Nancy prend le train de Laval à Nancy": the person is no span, the city is."""
+    namesakes = 0
+    for s in train:
+        if s.category == "name_ambiguity" and s.spans:
+            names = {s.text[a:b] for a, b, _ in s.spans}
+            outside = s.text
+            for a, b, _ in reversed(s.spans):
+                outside = outside[:a] + outside[b:]
+            namesakes += any(re.search(rf"\b{re.escape(n)}\b", outside) for n in names)
+    assert namesakes > 20
+
+
+def test_foreign_requests_in_several_languages_are_never_trips(train):
+    foreign = [s for s in train if s.category == "foreign"]
+    assert not any(s.spans for s in foreign)
+    markers = {"es": " a ", "it": " da ", "pt": " para ", "de": " nach ", "nl": " naar ", "en": " from "}
+    for marker in markers.values():
+        assert any(marker in s.text for s in foreign), marker
+    assert any(s.text.startswith("¿") for s in foreign)

@@ -12,7 +12,11 @@ A template is plain text with two kinds of slots:
   "d'Amiens") and only the name, without preposition or contracted article, is the span.
 
 The sentence is kept as a list of (text, label) pieces up to the end, so case changes,
-typos and misspellings never shift an entity offset.
+SMS spellings ("jveux", "pr", "stp"), typos and misspellings never shift an entity offset.
+
+Places are drawn as people name them: mostly by popularity (a power of the population, so
+"Tours" or "Poitiers" far more often than "Saint-Germain-la-Blanche-Herbe"), partly
+uniformly, so that the long tail of oddly shaped names is still covered.
 
 Annotation conventions (same as the hand-written test set): a trip has exactly one DEP
 and one ARR; a sentence with a single city, the same city twice, a stop ("via Dijon"),
@@ -24,24 +28,26 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Callable, Collection, Mapping, Sequence
 
 from travel_ner.annotations import Annotated, normalise
 from travel_ner.places import FIRST_NAMES, Place, split_article
 
-# Share of each category; non-trips are not_trip + foreign + ~45% of name_ambiguity ≈ 23%.
+# Share of each category; non-trips are not_trip + foreign + ~40% of name_ambiguity ≈ 23%.
 CATEGORY_WEIGHTS: dict[str, float] = {
-    "standard": 0.19,
-    "inverted": 0.10,
-    "no_markers": 0.10,
-    "lowercase": 0.08,
-    "typo": 0.08,
-    "compound": 0.09,
-    "name_ambiguity": 0.08,
+    "standard": 0.16,
+    "inverted": 0.11,
+    "no_markers": 0.12,
+    "lowercase": 0.12,
+    "typo": 0.06,
+    "compound": 0.08,
+    "name_ambiguity": 0.07,
     "via": 0.08,
-    "not_trip": 0.15,
-    "foreign": 0.05,
+    "not_trip": 0.14,
+    "foreign": 0.06,
 }
 TRIP_CATEGORIES = ("standard", "inverted", "no_markers", "lowercase", "typo", "compound", "via")
 NON_TRIP_CATEGORIES = ("not_trip", "foreign")
@@ -117,6 +123,80 @@ TEXT_SLOTS: dict[str, tuple[Option, ...]] = {
     "hour": (lambda rng: str(rng.randint(5, 23)),),
     "min": (lambda rng: rng.choice(("00", "15", "30", "45", "10", "50")),),
     "n": (lambda rng: str(rng.randint(2, 6)),),
+    # Bare route notations ("TER Besançon Dole horaires"): words before, scraps after.
+    "TPRE": ("",) * 6 + ("{TICKET}", "{TICKET}", "{TICKET}", "{TWORD} ", "{TWORD} ", "{TWORD} ", "{TWORD} {TWORD2} "),
+    "TWORD": ("Train", "TER", "TGV", "Bus", "Car", "Covoiturage", "Covoit", "Navette", "Vol", "Billet", "Billets",
+              "Aller-retour", "AR", "A/R", "Aller", "Horaires", "Tarif", "Prix", "Ouigo", "Intercités", "Trajet",
+              "Deux billets", "1 aller", "Prochain train", "Dernier train", "Premier bus", "Trains", "Blablacar",
+              "Flixbus", "Réservation", "Itinéraire", "Infos"),
+    "TWORD2": ("TER", "TGV", "train", "bus", "car", "simple", "retour", "direct", "pas cher", "2nde", "1re classe"),
+    "TPOST": ("",) * 5 + (" {TBIT}", " {TBIT}", " {TBIT}", " {TBIT} {TBIT}", ", {TBIT}", " {TBIT} {TBIT}{Q}",
+                          " {TBIT}{Q}", "{Q}", " {TBIT} {TBIT} {TBIT}"),
+    "TBIT": ("{DATE}", "{DATE}", "{hour}h", "{hour}h{min}", "vers {hour}h", "avant {hour}h", "après {hour}h",
+             "le {day}", "{PAXS}", "{PAXS}", "horaires", "prix", "tarif", "le plus tôt possible", "dernier train",
+             "premier train", "{n}0 € max", "max {n}0€", "pas cher", "direct", "aller simple", "aller-retour",
+             "svp", "merci", "dispo", "c'est possible", "ce soir", "demain matin", "{weekday}", "{weekday} soir",
+             "retour {weekday}", "en 2nde", "1re classe", "urgent", "au plus vite"),
+    "PAXS": ("1 adulte", "{n} adultes", "{n} pers", "1 pers", "2 pers", "1 adulte 1 enfant", "{n} places",
+             "1 place", "2 adultes 1 enfant", "{n} personnes", "moi + 1", "avec vélo", "1 senior", "1 jeune"),
+    # Clause pairs: one clause names the departure, the other the arrival, in either order.
+    "DEP_LEAD": ("Je suis {DEP:à}", "Je suis actuellement {DEP:à}", "Je me trouve {DEP:à}", "Je pars {DEP:de}",
+                 "Je pars {DEP:de} {DATE}", "On part {DEP:de}", "Départ {DEP:de}", "Départ {DEP:de} {TIME}",
+                 "Départ {DEP}", "Je quitte {DEP}", "Je quitte {DEP} {DATE}", "Je serai {DEP:à} {DATE}",
+                 "Actuellement {DEP:à}", "Je suis en vacances {DEP:à}", "Je loge chez {FRIENDS} {DEP:à}",
+                 "Je monte dans le {VEH} {DEP:à}", "Je prends le {VEH} {DEP:à}", "Je décolle {DEP:de}",
+                 "Au départ {DEP:de}", "En partant {DEP:de}", "Je suis coincé {DEP:à}", "Je bosse {DEP:à}",
+                 "Je viens {DEP:de}", "J'habite {DEP:à}", "Je termine le boulot {DEP:à} {TIME}"),
+    "ARR_TAIL": ("je dois aller {ARR:à}", "je voudrais aller {ARR:à}", "je veux rentrer {ARR:à}",
+                 "je dois être {ARR:à} {TIME}", "je voudrais rejoindre {ARR}", "je dois rejoindre {ARR}",
+                 "arrivée {ARR:à}", "arrivée prévue {ARR:à} {TIME}", "arrivée {ARR}", "direction {ARR}",
+                 "destination {ARR}", "pour aller {ARR:à}", "je vais {ARR:à}", "je rentre {ARR:à}",
+                 "il me faut {ITEM} {ARR:pour}", "comment aller {ARR:à}", "je cherche {ITEM} {ARR:pour}",
+                 "je descends {ARR:à}", "je monte {ARR:à}", "je file {ARR:à}", "objectif {ARR}",
+                 "j'ai rendez-vous {ARR:à} {TIME}", "il faut que j'arrive {ARR:à} {DATE}"),
+    "ARR_LEAD": ("{OPEN} {GO_TO} {ARR:à}", "{OPEN} {GO_TO} {ARR:à} {DATE}", "{OPEN} rejoindre {ARR}",
+                 "Il faut que j'arrive {ARR:à} {DATE}", "Je dois être {ARR:à} {TIME}", "{ITEM_CAP} {ARR:pour}",
+                 "{NEED} {ITEM} {ARR:pour}", "Cap sur {ARR}", "Direction {ARR}", "Destination {ARR}",
+                 "Destination : {ARR}", "Objectif {ARR}", "Arrivée {ARR}", "Arrivée {ARR:à}",
+                 "Arrivée {ARR} {TIME}",
+                 "Arrivée prévue {ARR:à} {TIME}", "Je rentre {ARR:à}", "Je rentre {ARR:à} {DATE}",
+                 "On rentre {ARR:à} {DATE}", "Je descends {ARR:à}", "Je monte {ARR:à} {DATE}",
+                 "Réserve-moi {ARR}", "Trouve-moi {ITEM} {ARR:pour}", "Quel {VEH} va {ARR:à}",
+                 "J'ai rendez-vous {ARR:à} {DATE}", "Je suis attendu {ARR:à} {TIME}", "Je vais {ARR:à} {DATE}",
+                 "Besoin d'aller {ARR:à}", "Il me faut {ITEM} {ARR:pour}", "Pour aller {ARR:à}",
+                 "Je cherche comment aller {ARR:à}", "{ARR}, c'est là que je vais", "Je reviens {ARR:à} {DATE}"),
+    "DEP_TAIL": ("je pars {DEP:de}", "on part {DEP:de}", "départ {DEP:de}", "départ {DEP}", "au départ {DEP:de}",
+                 "en partant {DEP:de}", "je monte dans le {VEH} {DEP:à}", "je prends le {VEH} {DEP:à}",
+                 "je suis {DEP:à}", "je suis actuellement {DEP:à}", "je suis chez {FRIENDS} {DEP:à}",
+                 "je loge {DEP:à}", "je me trouve {DEP:à}", "je serai {DEP:à} avant", "je viens {DEP:de}",
+                 "je quitte {DEP}", "depuis {DEP}", "je monte {DEP:à}", "j'embarque {DEP:à}",
+                 "je suis en vacances {DEP:à}", "en provenance {DEP:de}", "je pars {DEP:de} {TIME}",
+                 "départ {DEP:de} {TIME}", "je dors {DEP:à} ce soir", "je commence {DEP:à}", "je démarre {DEP:de}"),
+    "GO_TO": ("aller", "me rendre", "rentrer", "arriver", "être", "descendre", "monter", "partir", "filer"),
+    "FRIENDS": ("des amis", "ma mère", "mes parents", "un ami", "une copine", "mon frère", "ma tante", "des cousins"),
+    "JOIN": (", ", ", ", ", ", " ; ", ". ", ". ", " et ", " mais ", " : ", " - ", "! ", " alors ", " "),
+    # Stops, after or before the trip.
+    "VIA_TAIL": (" via {VIA}", " en passant par {VIA}", ", changement {VIA:à}", " avec arrêt {VIA:à}",
+                 " avec un arrêt {VIA:à}", " en m'arrêtant {VIA:à}", " en faisant une halte {VIA:à}",
+                 " sans changer {VIA:à}", ", je compte passer par {VIA}", ", mais je veux m'arrêter {VIA:à}",
+                 " par {VIA} puis {VIA2}", " en passant par {VIA} et {VIA2}", " en m'arrêtant {VIA:à} et {VIA2:à}",
+                 " avec une correspondance {VIA:à}", " via {VIA} et {VIA2}", ", escale {VIA:à}",
+                 " en faisant étape {VIA:à}", ", correspondance {VIA:à}", " avec un détour par {VIA}",
+                 " en évitant {VIA}", " par {VIA}", ", pause {VIA:à}", ", on dort {VIA:à}"),
+    "VIA_HEAD": ("On passe par {VIA}", "Je passe par {VIA}", "En passant par {VIA}", "Avec un arrêt {VIA:à}",
+                 "Je voudrais m'arrêter {VIA:à}", "Je dois voir un ami {VIA:à}", "Via {VIA}",
+                 "Je veux faire une pause {VIA:à}", "Avec une escale {VIA:à}", "J'ai une correspondance {VIA:à}",
+                 "Sans passer par {VIA}"),
+    "VIA_Q": ("passe-t-il par {VIA}", "s'arrête-t-il {VIA:à}", "passe par {VIA}", "s'arrête {VIA:à}",
+              "est direct ou passe par {VIA}", "dessert-il {VIA}", "a un changement {VIA:à}"),
+    # SMS openings and closings, written before the lowercase and SMS rewrites.
+    "SMS_HI": ("",) * 4 + ("slt ", "cc ", "bsr ", "yo ", "wesh ", "bjr ", "hello ", "coucou ", "re ", "dsl "),
+    "SMS_ASK": ("tu peux me réserver", "tu peux me trouver", "je cherche", "il me faut", "je veux", "je voudrais",
+                "c'est combien", "c'est combien un billet", "il y a un train", "il y a encore un train",
+                "y a-t-il un bus", "un aller", "un billet", "dispo", "besoin d'un", "tu as un", "je prends",
+                "horaires", "t'as les horaires", "il reste de la place", "je cherche un covoit"),
+    "SMS_END2": ("",) * 3 + (" stp", " svp", " pls", " merci", " mrc", " ?", " ??", " !!", " asap", " mtn",
+                             " tkt", " bisous", " c urgent", " dmain", " ce soir", " ce we"),
     # Sentences without any place.
     "GREET": ("Bonjour", "Bonjour !", "Salut, ça va ?", "Merci beaucoup !", "Bonne journée", "Bonsoir",
               "Coucou", "Au revoir", "Merci, c'est parfait.", "D'accord.", "Ok merci", "Super, merci !"),
@@ -142,19 +222,25 @@ REQUEST_FRAMES = (
     "{PRICE_Q} {CORE}{NOISE}{Q}",
     "{ITEM_CAP} {CORE}{NOISE}{PLEASE}",
     "{SMS} {CORE}{NOISE}{SMS_END}",
+    "{SMS_HI}{SMS_ASK} {CORE}{NOISE}{SMS_END2}",
 )
+# "de X à Y" is by far the most common way to say it.
 FORWARD_CORES = (
-    "{DEP:de} {ARR:à}", "{DEP:de} {ARR:à}", "{DEP:de} {ARR:à}", "{DEP:de} {ARR:pour}", "{DEP:de} {ARR:vers}",
+    "{DEP:de} {ARR:à}", "{DEP:de} {ARR:à}", "{DEP:de} {ARR:à}", "{DEP:de} {ARR:à}", "{DEP:de} {ARR:à}",
+    "{DEP:de} {ARR:à}", "{DEP:de} {ARR:pour}", "{DEP:de} {ARR:pour}", "{DEP:de} {ARR:vers}",
     "{DEP:de} {ARR:jusqu'à}", "{DEP:depuis} {ARR:jusqu'à}", "{DEP:depuis} {ARR:vers}", "{DEP:depuis} {ARR:à}",
     "{DEP:au départ de} {ARR:à destination de}", "{DEP:au départ de} {ARR:pour}", "{DEP:en partant de} {ARR:pour}",
     "{DEP:de} {ARR:à destination de}", "{DEP:à partir de} {ARR:jusqu'à}", "{DEP:de} {ARR:en direction de}",
-    "{DEP:en provenance de} {ARR:vers}",
+    "{DEP:en provenance de} {ARR:vers}", "{DEP:de} pour aller {ARR:à}", "{DEP:de} pour rejoindre {ARR}",
+    "{DEP:depuis} pour aller {ARR:à}",
 )  # fmt: skip
 INVERTED_CORES = (
     "{ARR:à} {DEP:depuis}", "{ARR:à} {DEP:en partant de}", "{ARR:à} {DEP:au départ de}",
     "{ARR:pour} {DEP:au départ de}", "{ARR:pour} {DEP:depuis}", "{ARR:vers} {DEP:depuis}",
     "{ARR:vers} {DEP:à partir de}", "{ARR:jusqu'à} {DEP:depuis}",
     "{ARR:à destination de} {DEP:en provenance de}", "{ARR:pour} {DEP:en partant de}",
+    "{ARR} {DEP:au départ de}", "{ARR} {DEP:depuis}", "{ARR} {DEP:en partant de}", "{ARR:pour}, départ {DEP:de}",
+    "{ARR:à}, en partant {DEP:de}", "{ARR:vers} {DEP:de}",
 )  # fmt: skip
 VIA_CORES = (
     "{DEP:de} {ARR:à} {VIA:via}", "{DEP:de} {ARR:à} {VIA:en passant par}",
@@ -164,7 +250,24 @@ VIA_CORES = (
     "{DEP:de} {ARR:à} sans passer par {VIA}", "{DEP:depuis} {ARR:jusqu'à} en faisant étape {VIA:à}",
     "{DEP:de} {VIA:via} {ARR:jusqu'à}", "{DEP:de} {ARR:à} {VIA:par}", "{ARR:à} {DEP:depuis} {VIA:via}",
     "{DEP:de} {ARR:vers} avec un arrêt {VIA:à} et {VIA2:à}",
+    "{DEP:de} {ARR:à}{VIA_TAIL}", "{DEP:de} {ARR:pour}{VIA_TAIL}", "{DEP:depuis} {ARR:jusqu'à}{VIA_TAIL}",
+    "{ARR:à} {DEP:depuis}{VIA_TAIL}", "{DEP:de} {ARR:vers}{VIA_TAIL}",
 )  # fmt: skip
+# Bare "X Y" cores inside a request ("Il me faut un billet Lyon Annecy").
+NO_MARKER_CORE = "{DEP}{SEP}{ARR}"
+NO_MARKER_FRAMES = (
+    "{HELLO}{NEED} {ITEM} {CORE}{TPOST}{END}", "{HELLO}{ASK} {ITEM} {CORE}{TPOST}{Q}", "{WHEN} {VEH} {CORE}{TPOST}{Q}",
+    "{PRICE_Q} {CORE}{TPOST}{Q}", "{ITEM_CAP} {CORE}{TPOST}{PLEASE}", "{SMS_HI}{SMS_ASK} {CORE}{TPOST}{SMS_END2}",
+    "{SMS_HI}{SMS_ASK} {CORE}{TPOST}{SMS_END2}", "{OPEN} faire {CORE}{TPOST}{END}", "Je fais {CORE}{TPOST}{END}",
+    "{HELLO}Tu peux me réserver {CORE}{TPOST}{Q}", "Il y a quoi comme {VEH} {CORE}{TPOST}{Q}",
+)  # fmt: skip
+# Two clauses, one per city: "Je suis à X, je dois aller à Y" / "Cap sur Y ; je pars de X".
+CLAUSE_FRAMES = {
+    "standard": ("{HELLO}{DEP_LEAD}{JOIN}{ARR_TAIL}{NOISE}{END}", "{DEP_LEAD}{JOIN}{ARR_TAIL}{Q}"),
+    "inverted": ("{HELLO}{ARR_LEAD}{JOIN}{DEP_TAIL}{NOISE}{END}", "{ARR_LEAD}{JOIN}{DEP_TAIL}{Q}",
+                 "{HELLO}{ARR_LEAD}{NOISE}{JOIN}{DEP_TAIL}{END}"),
+}
+CLAUSE_SHARE = {"standard": 0.2, "inverted": 0.4}
 # Whole-sentence shapes of each kind that do not fit a frame + core.
 SPECIFIC_FRAMES: dict[str, tuple[str, ...]] = {
     "standard": (
@@ -180,6 +283,7 @@ SPECIFIC_FRAMES: dict[str, tuple[str, ...]] = {
         "chui {DEP:à} jdois aller {ARR:à}{NOISE}{SMS_END}",
         "Je suis {DEP:à} {DATE} et je dois être {ARR:à} le soir{END}",
         "Partir {DEP:de} pour aller {ARR:à}{NOISE}, c'est possible{Q}",
+        "{HELLO}Est-ce qu'un {VEH} relie {DEP} {ARR:à}{NOISE}{Q}", "Quel {VEH} relie {DEP} {ARR:à}{NOISE}{Q}",
     ),
     "inverted": (
         "Direction {ARR}, en partant {DEP:de}{NOISE}{END}",
@@ -203,6 +307,12 @@ SPECIFIC_FRAMES: dict[str, tuple[str, ...]] = {
         "Billet {DEP} {ARR} via {VIA}{PLEASE}",
         "Trajet {DEP:de} {ARR:à}, correspondance {VIA:à}{NOISE}{END}",
         "Je veux passer par {VIA} pour aller {DEP:de} {ARR:à}{END}",
+        "{VIA_HEAD} pour aller {DEP:de} {ARR:à}{NOISE}{END}",
+        "{VIA_HEAD} pour rejoindre {ARR} {DEP:depuis}{NOISE}{END}",
+        "{VIA_HEAD}, je vais {DEP:de} {ARR:à}{NOISE}{END}",
+        "Le {VEH} {DEP:de} {ARR:à} {VIA_Q}{Q}", "Est-ce que le {VEH} {DEP:de} {ARR:à} {VIA_Q}{Q}",
+        "{OPEN} faire {DEP}{SEP}{ARR}{VIA_TAIL}{NOISE}{END}", "{TPRE}{DEP}{SEP}{ARR}{VIA_TAIL}{TPOST}",
+        "{DEP_LEAD}{JOIN}{ARR_TAIL}{VIA_TAIL}{END}",
     ),
 }
 # Tickets and route notations: no preposition tells which city is which, only the order.
@@ -211,8 +321,11 @@ TICKET_FRAMES = (
     "{DEP}{SEP}{ARR} {DATE}{NOISE}", "{DEP}{SEP}{ARR}{Q}", "{DEP}{SEP}{ARR} c'est combien{Q}",
     "{DEP}{SEP}{ARR} {DATE} {TIME} svp", "{DATE} {DEP}{SEP}{ARR}", "{TICKET}{DEP}{SEP}{ARR} {CLASS}",
     "Dispo {DEP}{SEP}{ARR}{Q}", "Prix {DEP}{SEP}{ARR}{Q}", "Horaires {DEP}{SEP}{ARR}{NOISE}",
+    "{TPRE}{DEP}{SEP}{ARR}{TPOST}", "{TPRE}{DEP}{SEP}{ARR}{TPOST}", "{TPRE}{DEP}{SEP}{ARR}{TPOST}",
+    "{TPRE}{DEP}{SEP}{ARR}{TPOST}", "{TBIT} {DEP}{SEP}{ARR}{TPOST}",
 )  # fmt: skip
-SPACED_SEPARATORS = (" ", " - ", " - ", " → ", " -> ", " > ", " / ", " – ", " => ", " >> ", " — ")
+# A plain space is how most people write a bare route ("Lyon Grenoble demain").
+SPACED_SEPARATORS = (" ",) * 5 + (" - ", " - ", " → ", " -> ", " > ", " / ", " – ", " => ", " >> ", " — ")
 GLUED_SEPARATORS = ("→", "/", "->")
 # A glued hyphen only between one-word names: the tokenizer keeps "Lyon-Saint-Étienne" or
 # "Gare du Nord-Le Havre" as one token, and a reader could not split them either.
@@ -231,6 +344,10 @@ NAME_AMBIGUITY_TRIPS = (
     "Je dois aller {CORE} pour voir {PERSON}{END}",
     "{PERSON} cherche {ITEM} {CORE}{Q}",
     "Avec {PERSON} je vais {CORE}{END}",
+    "{TITLE} {PERSON} vient avec moi {CORE}{NOISE}{END}", "{PERSON} prend le {VEH} {CORE}{NOISE}{END}",
+    "{TITLE} {PERSON}, vous partez bien {CORE}{Q}", "{TITLE} {PERSON} me conseille d'aller {CORE}{END}",
+    "{PERSON} m'emmène {CORE}{NOISE}{END}", "Je vais voir {PERSON}, {CORE}{NOISE}{END}",
+    "{PERSON} rentre {CORE}{NOISE}{END}", "C'est {PERSON} qui conduit {CORE}{END}",
 )
 NAME_AMBIGUITY_NON_TRIPS = (
     "Mon ami {PERSON} habite {PLACE:à}{DOT}",
@@ -246,7 +363,13 @@ NAME_AMBIGUITY_NON_TRIPS = (
     "Envoie un message {PERSON:à}{DOT}",
     "Mon ami {PERSON} vient {PLACE:de}, il est très sympa{DOT}",
     "J'attends {PERSON} à la gare{DOT}",
+    "{TITLE} {PERSON} est en retard{DOT}", "{PERSON} m'a dit que {PLACE} était jolie{DOT}",
+    "{PERSON} part en vacances {DATE}{DOT}", "{TITLE} {PERSON} vit {PLACE:à}{DOT}",
+    "{PERSON} a pris le {VEH} ce matin{DOT}",
 )
+# How a person is introduced.
+PERSON_TITLES = ("Mon pote", "Mon ami", "Madame", "Monsieur", "Le docteur", "Maître", "Mon collègue", "Ma cousine",
+                 "Tonton", "Mamie", "Ma copine", "Mon voisin")  # fmt: skip
 
 # Non-trips: one city, facts about a place, two cities that are not a route, no city at all.
 SINGLE_CORES = (
@@ -300,6 +423,69 @@ FOREIGN = (
     "Ik wil van {DEP} naar {ARR} reizen.", "Een kaartje van {DEP} naar {ARR}, alstublieft.",
     "i wanna go {DEP} to {ARR} tmrw", "Necesito un tren desde {DEP} a {ARR}",
 )  # fmt: skip
+# Requests in other languages, by language: sentence shapes around {R}, the route, and {T}, a tail.
+FOREIGN_LANGUAGES: dict[str, dict[str, tuple[str, ...]]] = {
+    "es": {"F": ("Quiero ir {R}{T}.", "Necesito un billete {R}{T}.", "¿Hay trenes {R}{T}?", "¿Hay autobuses {R}{T}?",
+                 "¿Cuánto cuesta el billete {R}{T}?", "¿A qué hora sale el tren {R}{T}?",
+                 "¿Cuánto tarda el tren {R}?",
+                 "Busco un viaje {R}{T}.", "Un billete {R}{T}, por favor.", "¿Hay algún autobús {R}{T}?",
+                 "Me gustaría viajar {R}{T}.", "Dos billetes {R}{T}", "¿Sale algún tren {R}{T}?"),
+           "R": ("de {DEP} a {ARR}", "de {DEP} a {ARR}", "desde {DEP} a {ARR}", "desde {DEP} hasta {ARR}",
+                 "de {DEP} hacia {ARR}"),
+           "T": ("", "", " mañana", " los domingos", " esta noche", " el lunes", " por la mañana", " hoy",
+                 " el fin de semana", " a las {hour}")},
+    "it": {"F": ("Vorrei andare {R}{T}.", "Un biglietto {R}{T}, per favore.", "C'è un treno {R}{T}?",
+                 "Quanto costa il treno {R}{T}?", "A che ora parte l'autobus {R}{T}?", "Il treno {R} è in ritardo.",
+                 "Cerco un passaggio {R}{T}.", "Ci sono pullman {R}{T}?", "Devo andare {R}{T}."),
+           "R": ("da {DEP} a {ARR}", "da {DEP} per {ARR}", "da {DEP} fino a {ARR}"),
+           "T": ("", "", " domani", " stasera", " la domenica", " lunedì", " oggi", " alle {hour}")},
+    "pt": {"F": ("Quero ir {R}{T}.", "Um bilhete {R}{T}, por favor.", "Quanto custa ir {R}{T}?",
+                 "Há autocarros {R}{T}?", "Existe um comboio {R}{T}?", "A que horas sai o ônibus {R}{T}?",
+                 "Preciso de uma passagem {R}{T}.", "Tem trem {R}{T}?"),
+           "R": ("de {DEP} para {ARR}", "de {DEP} a {ARR}", "de {DEP} até {ARR}"),
+           "T": ("", "", " amanhã", " hoje à noite", " aos domingos", " na segunda")},
+    "en": {"F": ("I need a train {R}{T}.", "Can you book me a ride {R}{T}?", "What time is the last train {R}{T}?",
+                 "Is there a bus {R}{T}?", "How much is a ticket {R}{T}?", "We are going {R} by bike.",
+                 "Take me {R}{T}, please.", "Any trains {R}{T}?", "cheapest way {R}{T}"),
+           "R": ("from {DEP} to {ARR}",),
+           "T": ("", "", " tonight", " tomorrow", " on Sunday", " this weekend", " at {hour}")},
+    "de": {"F": ("Ich fahre {R}{T}.", "Ich möchte {R} fahren.", "Gibt es einen Bus {R}{T}?",
+                 "Wann fährt der letzte Zug {R}{T}?", "Eine Fahrkarte {R}, bitte."),
+           "R": ("von {DEP} nach {ARR}",),
+           "T": ("", "", " morgen", " heute Abend", " am Sonntag")},
+    "nl": {"F": ("Ik ga {R}{T}.", "Is er een trein {R}{T}?", "Een kaartje {R}, alstublieft."),
+           "R": ("van {DEP} naar {ARR}",),
+           "T": ("", "", " morgen", " vanavond")},
+}
+# Names of French cities in other languages, used only when the city was drawn.
+EXONYMS: dict[str, dict[str, str]] = {
+    "Marseille": {"es": "Marsella", "it": "Marsiglia", "pt": "Marselha"},
+    "Nice": {"es": "Niza", "it": "Nizza"}, "Lyon": {"it": "Lione", "pt": "Lião"},
+    "Strasbourg": {"de": "Straßburg", "nl": "Straatsburg", "es": "Estrasburgo", "it": "Strasburgo"},
+    "Bordeaux": {"pt": "Bordéus"}, "Toulouse": {"es": "Tolosa", "it": "Tolosa"},
+    "Paris": {"es": "París", "it": "Parigi", "nl": "Parijs"}, "Lille": {"nl": "Rijsel"},
+    "Dunkerque": {"en": "Dunkirk", "nl": "Duinkerke"}, "Narbonne": {"es": "Narbona"},
+    "Menton": {"it": "Mentone"}, "Avignon": {"es": "Aviñón", "it": "Avignone"}, "Perpignan": {"es": "Perpiñán"},
+    "Bayonne": {"es": "Bayona"}, "Nantes": {"it": "Nantes"}, "Montpellier": {"es": "Montpellier"},
+}  # fmt: skip
+# Texting spellings, applied (each with some chance) to the lowercased words around the cities.
+SMS_SPELLINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"\bje suis\b", ("jsuis", "chui", "jsui", "chuis")), (r"\bj'ai\b", ("g", "jai")),
+    (r"\bje (?=[bcdfghjklmnpqrstvwxz])", ("j",)), (r"\bj'", ("j",)), (r"\bpour\b", ("pr", "pr", "pour")),
+    (r"\bs'il (te|vous) pla[iî]t\b", ("stp", "svp")), (r"\bbonjour\b", ("bjr", "slt", "cc")),
+    (r"\bsalut\b", ("slt", "cc", "yo")), (r"\bbonsoir\b", ("bsr",)), (r"\bc'est\b", ("c", "cest")),
+    (r"\b(est-ce qu')?il y a\b|\by a-t-il\b", ("ya", "y a", "ya")),
+    (r"\btu peux\b|\bpeux-tu\b|\bpouvez-vous\b|\bpourriez-vous\b", ("tu px", "tu peu", "tu peux")),
+    (r"\bmaintenant\b", ("mtn",)), (r"\bdemain\b", ("dmain", "2main")), (r"\bquoi\b", ("koi",)),
+    (r"\bbeaucoup\b", ("bcp",)), (r"\baujourd'hui\b", ("auj", "ajd")), (r"\bweek-end\b", ("we", "wk")),
+    (r"\bmerci\b", ("mrc", "mci")), (r"\bquand\b", ("qd", "kan")), (r"\best-ce que\b", ("esk", "est ce que")),
+    (r"\bque j'aille\b", ("que jaille", "ke jaille")), (r"\bil faut que\b", ("faut que", "faut ke")),
+    (r"\bavec\b", ("avc",)), (r"\bcombien\b", ("cb", "cmb")), (r"\bpersonnes\b", ("pers",)),
+    (r"\btu as\b", ("ta", "t'as")), (r"\bvoudrais\b", ("voudrai", "voudré")), (r"\bun\b", ("1",)),
+    (r"\brendez-vous\b", ("rdv",)), (r"\btrès\b", ("tres", "trop")), (r"\bqu'", ("k",)),
+    (r"\bd'accord\b", ("dac", "ok")), (r"\bs'te plait\b", ("stp",)), (r"\bpas\b", ("pa",)),
+)  # fmt: skip
+SMS_RATE = 0.6
 
 # Frequent misspellings of request words; other words get a random letter slip.
 COMMON_TYPOS = {
@@ -315,41 +501,74 @@ _PREPOSITION_END = re.compile(r"(|.*[ '])(de|à)", re.IGNORECASE)
 _CONTRACTED = {("de", "Le"): "du", ("de", "Les"): "des", ("à", "Le"): "au", ("à", "Les"): "aux"}
 _VOWELS = "aeiouyâàäéèêëîïôöûüœ"
 _WORD = re.compile(r"[^\W\d_]{4,}")
+_ONE_LETTER_END = re.compile(r"(?:^|\W)\w$")
 MENTION_SLOTS = ("DEP", "ARR", "VIA", "VIA2", "PLACE", "PLACE2", "PERSON")
 
 Piece = tuple[str, str | None]  # text, entity label (None for plain text)
 
 
+# How places are drawn: people name towns roughly in proportion to a power of their
+# population (a town of 100,000 far more often than a village of 1,000, but villages still
+# come up), stations less often than their town; some draws stay uniform, so that the long
+# tail of rare, oddly shaped names is still covered.
+MAJOR_SHARE = 0.15  # one of the 100 biggest communes
+WEIGHTED_SHARE = 0.65  # otherwise, weighted by population ** POPULATION_EXPONENT; the rest uniform
+POPULATION_EXPONENT = 0.75
+STATION_WEIGHT = 0.25  # a station is named this much less often than its town (shared by its stations)
+
+
+def popularity(place: Place, n_stations: int = 1) -> float:
+    """How often people name ``place`` relative to other places."""
+    weight = place.population**POPULATION_EXPONENT
+    return weight * STATION_WEIGHT / n_stations if place.is_station else weight
+
+
+@dataclass(frozen=True)
+class _Pool:
+    places: tuple[Place, ...]
+    cum_weights: tuple[float, ...]
+
+    @classmethod
+    def of(cls, places: Sequence[Place]) -> _Pool:
+        stations = Counter(p.city for p in places if p.is_station)
+        return cls(tuple(places), tuple(accumulate(popularity(p, stations[p.city]) for p in places)))
+
+    def draw(self, rng: random.Random, weighted: bool) -> Place:
+        if weighted:
+            return rng.choices(self.places, cum_weights=self.cum_weights)[0]
+        return rng.choice(self.places)
+
+
 @dataclass(frozen=True)
 class _Pools:
-    """Where places are drawn from: mostly anywhere, often a well-known one, sometimes a hard one."""
+    """Where places are drawn from: mostly by popularity, often a big city, sometimes a hard one."""
 
-    places: tuple[Place, ...]
-    major: tuple[Place, ...]  # the most populous, as people name big cities far more often
-    compound: tuple[Place, ...]  # multi-word, hyphenated, with article, elided or stations
-    ambiguous: tuple[Place, ...]  # communes that are also first names
+    places: _Pool
+    major: _Pool  # the most populous communes, as people name big cities far more often
+    compound: _Pool  # multi-word, hyphenated, with article, elided or stations
+    ambiguous: _Pool  # communes that are also first names
 
     @classmethod
     def build(cls, places: Sequence[Place]) -> _Pools:
         if len({p.city for p in places}) < 4:
             raise ValueError("need places from at least 4 communes to write trips with stops")
-        by_size = sorted(places, key=lambda p: (-p.population, p.name))
+        by_size = sorted((p for p in places if not p.is_station), key=lambda p: (-p.population, p.name))
         compound = [p for p in places if p.is_station or p.article or re.search(r"[ '-]", p.name) or _elides(p)]
         return cls(
-            tuple(places),
-            tuple(by_size[:100]),
-            tuple(compound or places),
-            tuple(p for p in places if p.name in FIRST_NAMES),
+            _Pool.of(places),
+            _Pool.of(by_size[:100] or places),
+            _Pool.of(compound or places),
+            _Pool.of([p for p in places if p.name in FIRST_NAMES]),
         )
 
-    def pick(self, rng: random.Random, taken: Collection[Place], pool: Sequence[Place] = ()) -> Place:
-        """A place from ``pool`` (default: 30% major, 70% any) in a commune not in ``taken``."""
+    def pick(self, rng: random.Random, taken: Collection[Place], pool: _Pool | None = None) -> Place:
+        """A place from ``pool`` (default: major, by popularity or uniform) in a commune not in ``taken``."""
         cities = {p.city for p in taken}
-        if all(p.city in cities for p in pool):
-            pool = ()
+        if pool is not None and all(p.city in cities for p in pool.places):
+            pool = None
         while True:
-            source = pool or (self.major if rng.random() < 0.3 else self.places)
-            place = rng.choice(source)
+            source = pool or (self.major if rng.random() < MAJOR_SHARE else self.places)
+            place = source.draw(rng, rng.random() < WEIGHTED_SHARE)
             if place.city not in cities:
                 return place
 
@@ -404,6 +623,10 @@ def render(template: str, mentions: Mapping[str, tuple[str, str | None]]) -> lis
         pieces += [(template[pos : match.start()] + before, None), (span, label)]
         pos = match.end()
     pieces.append((template[pos:], None))
+    # The tokenizer reads "Plouezoc'h. Je" as "Plouezoc'" | "h." (an abbreviation): no full stop after such a name.
+    for i in range(1, len(pieces) - 1, 2):
+        if _ONE_LETTER_END.search(pieces[i][0]) and pieces[i + 1][0].startswith(". "):
+            pieces[i + 1] = ("," + pieces[i + 1][0][1:], None)
     return pieces
 
 
@@ -476,8 +699,21 @@ def _variant(name: str, rng: random.Random) -> str:
     return name
 
 
+_SENTENCE_START = re.compile(r"([.!?] )([a-zàâçéèêîôû])")
+
+
+def _capitalise_sentences(template: str) -> str:
+    """Upper-case the first letter after a full stop inside a template ("Cap sur X. je pars" → ". Je pars")."""
+    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), template)
+
+
+def _separators(names: Sequence[str]) -> tuple[str, ...]:
+    one_word = not any(re.search(r"[ '-]", name) for name in names)
+    return SPACED_SEPARATORS + GLUED_SEPARATORS + ((GLUED_HYPHEN,) * 2 if one_word else ())
+
+
 def _trip(
-    rng: random.Random, pools: _Pools, kind: str, pool: Sequence[Place] = (), variant: bool = False
+    rng: random.Random, pools: _Pools, kind: str, pool: _Pool | None = None, variant: bool = False
 ) -> list[Piece]:
     """A trip of ``kind`` (standard, inverted, no_markers, via) with one DEP and one ARR."""
     dep = pools.pick(rng, (), pool)
@@ -485,26 +721,65 @@ def _trip(
     via = pools.pick(rng, (dep, arr))
     via2 = pools.pick(rng, (dep, arr, via))
     names = {slot: (_variant(p.name, rng) if variant else p.name) for slot, p in (("DEP", dep), ("ARR", arr))}
+    extra: dict[str, tuple[Option, ...]] = {"SEP": _separators(tuple(names.values()))}
     if kind == "no_markers":
-        one_word = not any(re.search(r"[ '-]", name) for name in names.values())
-        separators = SPACED_SEPARATORS + GLUED_SEPARATORS + ((GLUED_HYPHEN,) * 2 if one_word else ())
-        template = expand(rng.choice(TICKET_FRAMES), rng, {"SEP": separators})
+        if rng.random() < 0.3:
+            frame, extra["CORE"] = rng.choice(NO_MARKER_FRAMES), (NO_MARKER_CORE,)
+            extra["SEP"] = (" ",) * 6 + SPACED_SEPARATORS + ((GLUED_HYPHEN,) if GLUED_HYPHEN in extra["SEP"] else ())
+        else:
+            frame = rng.choice(TICKET_FRAMES)
     else:
-        cores = {"standard": FORWARD_CORES, "inverted": INVERTED_CORES, "via": VIA_CORES}[kind]
-        frame = rng.choice(SPECIFIC_FRAMES[kind]) if rng.random() < 0.3 else rng.choice(REQUEST_FRAMES)
-        template = expand(frame, rng, {"CORE": cores})
+        extra["CORE"] = {"standard": FORWARD_CORES, "inverted": INVERTED_CORES, "via": VIA_CORES}[kind]
+        draw = rng.random()
+        if draw < CLAUSE_SHARE.get(kind, 0.0):
+            frame = rng.choice(CLAUSE_FRAMES[kind])
+        elif draw < CLAUSE_SHARE.get(kind, 0.0) + 0.3:
+            frame = rng.choice(SPECIFIC_FRAMES[kind])
+        else:
+            frame = rng.choice(REQUEST_FRAMES)
+    template = _capitalise_sentences(expand(frame, rng, extra))
     mentions = {"DEP": (names["DEP"], "DEP"), "ARR": (names["ARR"], "ARR"),
                 "VIA": (via.name, None), "VIA2": (via2.name, None)}  # fmt: skip
     return render(template, mentions)
 
 
-def _plain_trip(rng: random.Random, pools: _Pools) -> list[Piece]:
-    return _trip(rng, pools, rng.choice(("standard", "standard", "inverted", "no_markers", "via")))
+TRIP_KINDS = ("standard", "standard", "inverted", "no_markers", "via")
+# Lowercase and texted requests are often bare "lyon annecy" tickets.
+TEXTED_KINDS = ("standard", "standard", "standard", "inverted", "inverted", "no_markers", "no_markers", "no_markers",
+                "via")
+
+
+def _plain_trip(rng: random.Random, pools: _Pools, kinds: Sequence[str] = TRIP_KINDS, variant: bool = False):
+    return _trip(rng, pools, rng.choice(kinds), variant=variant)
+
+
+def texted(text: str, rng: random.Random) -> str:
+    """Text as typed on a phone: lower case, SMS spellings, mostly no accents, fewer commas."""
+    text = text.lower()
+    for pattern, options in SMS_SPELLINGS:
+        text = re.sub(pattern, lambda m: rng.choice(options) if rng.random() < SMS_RATE else m.group(0), text)
+    if rng.random() < 0.8:
+        text = strip_accents(text)
+    if rng.random() < 0.5:
+        text = text.replace(", ", " ").replace(" ; ", " ")
+    return text
+
+
+def _case(pieces: Sequence[Piece], rng: random.Random, texting: float) -> list[Piece]:
+    """The pieces texted (with probability ``texting``) or in another case and accent style."""
+    if rng.random() < texting:
+        cased = [(texted(text, rng) if label is None else text.lower(), label) for text, label in pieces]
+        if rng.random() < 0.8:
+            cased = [(strip_accents(text), label) for text, label in cased]
+        if rng.random() < 0.5 and cased[-1][1] is None:
+            cased[-1] = (cased[-1][0].rstrip(".!"), None)
+        return cased
+    casing = CASINGS[rng.choice(tuple(CASINGS))]
+    return [(casing(text, label is not None), label) for text, label in pieces]
 
 
 def _lowercase(rng: random.Random, pools: _Pools) -> list[Piece]:
-    casing = CASINGS[rng.choice(tuple(CASINGS))]
-    return [(casing(text, label is not None), label) for text, label in _plain_trip(rng, pools)]
+    return _case(_plain_trip(rng, pools, TEXTED_KINDS, variant=rng.random() < 0.5), rng, texting=0.6)
 
 
 def _typo(rng: random.Random, pools: _Pools) -> list[Piece]:
@@ -527,15 +802,27 @@ def _compound(rng: random.Random, pools: _Pools) -> list[Piece]:
 
 
 def _name_ambiguity(rng: random.Random, pools: _Pools) -> list[Piece]:
-    """A person named like a commune: a trip with that person, or a sentence about them with no trip."""
+    """A person named like a commune: a trip with that person, or a sentence about them with no trip.
+
+    In a trip, the person is often named like one of its two ends ("Nancy va de Laval à Nancy").
+    """
     person = rng.choice(FIRST_NAMES)
-    if rng.random() < 0.45:
+    extra = {"TITLE": PERSON_TITLES}
+    if rng.random() < 0.4:
         place = pools.pick(rng, ())
-        template = expand(rng.choice(NAME_AMBIGUITY_NON_TRIPS), rng)
+        template = expand(rng.choice(NAME_AMBIGUITY_NON_TRIPS), rng, extra)
         return render(template, {"PERSON": (person, None), "PLACE": (place.name, None)})
-    dep = pools.pick(rng, (), pools.ambiguous if pools.ambiguous and rng.random() < 0.5 else ())
-    arr = pools.pick(rng, (dep,), pools.ambiguous if pools.ambiguous and rng.random() < 0.3 else ())
-    template = expand(rng.choice(NAME_AMBIGUITY_TRIPS), rng, {"CORE": FORWARD_CORES + INVERTED_CORES})
+    ambiguous = pools.ambiguous.places
+    namesake = [p for p in ambiguous if p.name == person]
+    if namesake and rng.random() < 0.6:
+        ends = [namesake[0], pools.pick(rng, namesake)]
+        rng.shuffle(ends)
+        dep, arr = ends
+    else:
+        dep = pools.pick(rng, (), pools.ambiguous if ambiguous and rng.random() < 0.5 else None)
+        arr = pools.pick(rng, (dep,), pools.ambiguous if ambiguous and rng.random() < 0.3 else None)
+    extra["CORE"] = FORWARD_CORES + INVERTED_CORES
+    template = expand(rng.choice(NAME_AMBIGUITY_TRIPS), rng, extra)
     return render(template, {"PERSON": (person, None), "DEP": (dep.name, "DEP"), "ARR": (arr.name, "ARR")})
 
 
@@ -548,6 +835,7 @@ NON_TRIP_KINDS: dict[str, tuple[float, Callable[[random.Random], str]]] = {
     "no_place": (0.15, lambda rng: expand(rng.choice(NO_PLACE), rng)),
     "gibberish": (0.10, lambda rng: _gibberish(rng)),
 }
+NON_TRIP_RECASED = 0.2  # share of non-trips lowercased or texted, like trips of the lowercase category
 
 
 def _gibberish(rng: random.Random) -> str:
@@ -565,13 +853,25 @@ def _not_trip(rng: random.Random, pools: _Pools) -> list[Piece]:
     same = kind == "same_place"
     mentions = {"PLACE": (place.name, None), "PLACE2": (other.name, None), "DEP": (place.name, None),
                 "ARR": (place.name if same else other.name, None)}  # fmt: skip
-    return render(template, mentions)
+    pieces = render(template, mentions)
+    return _case(pieces, rng, texting=0.6) if rng.random() < NON_TRIP_RECASED else pieces
 
 
 def _foreign(rng: random.Random, pools: _Pools) -> list[Piece]:
+    """A request (or not) in another language: never a trip, even with French city names."""
     dep = pools.pick(rng, ())
     arr = pools.pick(rng, (dep,))
-    return render(rng.choice(FOREIGN), {"DEP": (dep.name, None), "ARR": (arr.name, None)})
+    if rng.random() < 0.3:
+        template, lang = rng.choice(FOREIGN), ""
+    else:
+        lang = rng.choice(tuple(FOREIGN_LANGUAGES))
+        template = expand(rng.choice(FOREIGN_LANGUAGES[lang]["F"]), rng, FOREIGN_LANGUAGES[lang])
+    names = {slot: EXONYMS.get(p.name, {}).get(lang, p.name) for slot, p in (("DEP", dep), ("ARR", arr))}
+    pieces = render(template, {slot: (name, None) for slot, name in names.items()})
+    if rng.random() < 0.25:
+        lowered = [(text.lower(), label) for text, label in pieces]
+        pieces = [(strip_accents(t), label) for t, label in lowered] if rng.random() < 0.5 else lowered
+    return pieces
 
 
 BUILDERS: dict[str, Callable[[random.Random, _Pools], list[Piece]]] = {
