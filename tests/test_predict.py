@@ -122,3 +122,23 @@ def test_cli_bad_arguments(model_dir, tmp_path, args, message):
 def test_cli_refuses_a_folder_that_is_no_model(tmp_path):
     result = CliRunner().invoke(app, ["predict", str(tmp_path), "de Paris à Lyon"])
     assert result.exit_code != 0 and "is not a trained pipeline" in result.output
+
+
+def test_cli_evaluate_scores_own_annotated_sentences(model_dir, tmp_path):
+    mine = tmp_path / "mine.txt"
+    mine.write_text(
+        "## standard\nde [Brest](DEP) à [Nantes](ARR)\n## no_markers\nBillet [Brest](DEP) [Nantes](ARR)\n"
+        "## not_trip\nIl pleut à Nice\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["evaluate", str(model_dir), str(mine)])
+    assert result.exit_code == 0, result.output
+    assert "sentence accuracy: 0.667" in result.output
+    assert "no_markers        0.000  (n=1)" in result.output and "not_trip          1.000  (n=1)" in result.output
+
+
+def test_cli_evaluate_reports_bad_annotations(model_dir, tmp_path):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("de [Brest](DEPART) à [Nantes](ARR)\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", str(model_dir), str(mine)])
+    assert result.exit_code == 1 and f"{mine}:1: unknown label 'DEPART'" in result.output

@@ -1,4 +1,4 @@
-"""``python -m travel_ner``: predict trips with a trained pipeline, list the optimizers."""
+"""``python -m travel_ner``: predict trips with a trained pipeline, score it on your sentences, list the optimizers."""
 
 from __future__ import annotations
 
@@ -35,6 +35,28 @@ def predict(
         return
     trip = next(predict_texts(nlp, [sentence]))
     typer.echo(f"departure: {trip.departure}\narrival: {trip.arrival}" if trip else INVALID)
+
+
+@app.command()
+def evaluate(
+    model: Path = typer.Argument(..., help="Trained pipeline, e.g. training/model-best"),
+    annotated: Path = typer.Argument(..., help="Annotated sentences in the assets/ format"),
+) -> None:
+    """Score a pipeline on your own annotated sentences: entity P/R/F and sentence accuracy by category."""
+    import spacy
+
+    from .annotations import AnnotationError, read_annotated, to_doc
+    from .scoring import format_table, score
+
+    if not annotated.is_file():
+        raise typer.BadParameter(f"annotated file {annotated} does not exist")
+    nlp = spacy.load(model)
+    try:
+        gold = [to_doc(nlp, sentence) for sentence in read_annotated(annotated)]
+    except AnnotationError as err:
+        typer.secho(str(err), fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(format_table(str(annotated), score(nlp, gold)))
 
 
 @app.command()
