@@ -5,7 +5,7 @@ from typing import List
 
 import typer
 
-from travel_ner.predict import write_atomic
+from travel_ner.files import write_atomic
 from travel_ner.speed import bench_speed
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import typer
 
-from travel_ner.choices import VARIANTS, choices_table, train_and_score
-from travel_ner.predict import write_atomic
+from travel_ner.choices import MAIN_RUN, VARIANTS, choices_table, train_and_score
+from travel_ner.files import write_atomic
 
 
 def main(
@@ -14,8 +14,9 @@ def main(
     output_dir: Path = typer.Argument(..., help="Where each variant's model, metrics and the table go"),
     max_steps: int = typer.Option(3000, help="Training steps of every variant"),
     seed: int = typer.Option(0, help="Seed of every variant"),
+    main_metrics: Path = typer.Option(Path("training/metrics.json"), help="Metrics of the tuned model that `all` trained"),
 ) -> None:
-    results = {}
+    results = {MAIN_RUN[0]: json.loads(main_metrics.read_text(encoding="utf-8"))}
     for name, (config, overrides) in VARIANTS.items():
         overrides = {**overrides, "training.max_steps": max_steps, "system.seed": seed}
         results[name] = train_and_score(Path(config), overrides, corpus, output_dir / name)

@@ -165,7 +165,7 @@ def time_updates(
     order, so that drift in the machine's load hits all of them alike;
     gradients are refilled untimed."""
     settings = BENCH_SETTINGS if settings is None else settings
-    optimizers = {name: make_optimizer(name, **settings) for name in names}
+    built = {name: make_optimizer(name, **settings) for name in names}
     weights = {key: w.copy() for key, w in params.items()}
     source = _gradients(params)
     grads = {key: g.copy() for key, g in source.items()}
@@ -175,7 +175,7 @@ def time_updates(
         for name in order:
             for key, g in grads.items():
                 g[...] = source[key]
-            optimizer = optimizers[name]
+            optimizer = built[name]
             start = time.perf_counter()
             for key, w in weights.items():
                 optimizer(key, w, grads[key])

@@ -53,6 +53,7 @@ from thinc.api import Config, fix_random_seed
 from tqdm import tqdm
 
 from . import plots
+from .files import write_atomic
 from .benchmark import read_optimizer_block, state_floats, trainable_params, with_optimizer
 from .scoring import score
 
@@ -123,7 +124,7 @@ def write_learn_rates(list_path: Path, rates: dict[str, float], source: str) -> 
         if item["name"] in rates:
             item["learn_rate"] = float(f"{rates[item['name']]:.3g}")
             item["source"] = source
-    _write_atomic(list_path, header + srsly.yaml_dumps(data))
+    write_atomic(list_path, header + srsly.yaml_dumps(data))
 
 
 def select(entries: Sequence[Entry], names: Optional[Sequence[str]]) -> list[Entry]:
@@ -350,9 +351,9 @@ def compare(
     entries = select(read_entries(list_path), names)
     specs = make_specs(entries, range(seeds), config, corpus, budget)
     records = run_specs(specs, output / "runs", jobs, "compare")
-    _write_atomic(output / "results.json", json.dumps(records, indent=1) + "\n")
+    write_atomic(output / "results.json", json.dumps(records, indent=1) + "\n")
     rows = summarize(records, [entry.name for entry in entries])
-    _write_atomic(output / "results.md", results_table(rows, budget, seeds))
+    write_atomic(output / "results.md", results_table(rows, budget, seeds))
     write_plots(records, [entry.name for entry in entries], output)
     return records
 
@@ -404,7 +405,7 @@ def lr_sweep(
         for name, results in sweep.items()
         if (ok := [p for p in results if p["status"] == "ok"])
     }
-    _write_atomic(output / "sweep.json", json.dumps({"points": sweep, "best": best}, indent=1) + "\n")
+    write_atomic(output / "sweep.json", json.dumps({"points": sweep, "best": best}, indent=1) + "\n")
     plots.lr_sweep(output / "lr_sweep.png", sweep, best)
     write_learn_rates(list_path, best, f"lr-sweep ({budget.steps} steps, seed {seed})")
     return best
@@ -532,7 +533,7 @@ def read_record(path: Path) -> dict[str, Any]:
 
 def save_record(path: Path, record: dict[str, Any]) -> None:
     """Write one run's record; numpy scalars from scorers are written as floats."""
-    _write_atomic(path, json.dumps(record, default=float, allow_nan=False) + "\n")
+    write_atomic(path, json.dumps(record, default=float, allow_nan=False) + "\n")
 
 
 def _finished(path: Path, spec: RunSpec) -> bool:
@@ -614,10 +615,3 @@ def _fmt(value: Optional[tuple[float, Optional[float]]], spec: str) -> str:
         return "—"
     mean, std = value
     return f"{mean:{spec}}" if std is None else f"{mean:{spec}} ± {std:{spec}}"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf8")
-    tmp.replace(path)

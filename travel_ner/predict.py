@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Optional, TextIO
 
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from .files import write_atomic
 
 INVALID = "INVALID"
 
@@ -97,15 +97,3 @@ def predict_file(nlp: Language, input_path: Path, output: Optional[Path], log: T
         write_atomic(output, buffer.getvalue())
     return len(answerable)
 
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a crash leaves either the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

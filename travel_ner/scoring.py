@@ -17,7 +17,8 @@ from spacy.scorer import Scorer
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from .predict import extract_trip, write_atomic
+from .files import write_atomic
+from .predict import extract_trip
 
 
 def score(nlp: Language, gold_docs: Sequence[Doc], batch_size: int = 256) -> dict[str, Any]:
