@@ -169,3 +169,13 @@ def trajectories(
     fig.suptitle(f"{title}  (blue: start, red star: minimum)")
     fig.tight_layout()
     _save(fig, path)
+
+
+def thumbnail(source: Path, target: Path, width: int = 900) -> None:
+    """A smaller copy of a figure for the README (docs/ keeps the repository light)."""
+    from PIL import Image
+
+    with Image.open(source) as image:
+        height = round(image.height * width / image.width)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        image.convert("RGB").resize((width, height), Image.LANCZOS).save(target, optimize=True)
