@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
@@ -161,6 +161,3 @@ def label_counts(sentences: Iterable[Annotated]) -> dict[str, int]:
             counts[label] += 1
     return counts
 
-
-def iter_docs(path: Path, nlp: Language) -> Iterator[Doc]:
-    yield from DocBin().from_disk(path).get_docs(nlp.vocab)
