@@ -146,14 +146,17 @@ TEXT_SLOTS: dict[str, tuple[Option, ...]] = {
                  "Actuellement {DEP:à}", "Je suis en vacances {DEP:à}", "Je loge chez {FRIENDS} {DEP:à}",
                  "Je monte dans le {VEH} {DEP:à}", "Je prends le {VEH} {DEP:à}", "Je décolle {DEP:de}",
                  "Au départ {DEP:de}", "En partant {DEP:de}", "Je suis coincé {DEP:à}", "Je bosse {DEP:à}",
-                 "Je viens {DEP:de}", "J'habite {DEP:à}", "Je termine le boulot {DEP:à} {TIME}"),
+                 "Je viens {DEP:de}", "J'habite {DEP:à}", "Je termine le boulot {DEP:à} {TIME}", "On est {DEP:à}",
+                 "Nous sommes {DEP:à}", "Là je suis {DEP:à}", "En ce moment je suis {DEP:à}", "Je vis {DEP:à}"),
     "ARR_TAIL": ("je dois aller {ARR:à}", "je voudrais aller {ARR:à}", "je veux rentrer {ARR:à}",
                  "je dois être {ARR:à} {TIME}", "je voudrais rejoindre {ARR}", "je dois rejoindre {ARR}",
                  "arrivée {ARR:à}", "arrivée prévue {ARR:à} {TIME}", "arrivée {ARR}", "direction {ARR}",
                  "destination {ARR}", "pour aller {ARR:à}", "je vais {ARR:à}", "je rentre {ARR:à}",
                  "il me faut {ITEM} {ARR:pour}", "comment aller {ARR:à}", "je cherche {ITEM} {ARR:pour}",
                  "je descends {ARR:à}", "je monte {ARR:à}", "je file {ARR:à}", "objectif {ARR}",
-                 "j'ai rendez-vous {ARR:à} {TIME}", "il faut que j'arrive {ARR:à} {DATE}"),
+                 "j'ai rendez-vous {ARR:à} {TIME}", "il faut que j'arrive {ARR:à} {DATE}",
+                 "je vais voir {FRIENDS} {ARR:à}", "on doit être {ARR:à} {TIME}", "nous allons {ARR:à}",
+                 "je rentre chez moi {ARR:à}", "on m'attend {ARR:à} {DATE}"),
     "ARR_LEAD": ("{OPEN} {GO_TO} {ARR:à}", "{OPEN} {GO_TO} {ARR:à} {DATE}", "{OPEN} rejoindre {ARR}",
                  "Il faut que j'arrive {ARR:à} {DATE}", "Je dois être {ARR:à} {TIME}", "{ITEM_CAP} {ARR:pour}",
                  "{NEED} {ITEM} {ARR:pour}", "Cap sur {ARR}", "Direction {ARR}", "Destination {ARR}",
@@ -164,14 +167,20 @@ TEXT_SLOTS: dict[str, tuple[Option, ...]] = {
                  "Réserve-moi {ARR}", "Trouve-moi {ITEM} {ARR:pour}", "Quel {VEH} va {ARR:à}",
                  "J'ai rendez-vous {ARR:à} {DATE}", "Je suis attendu {ARR:à} {TIME}", "Je vais {ARR:à} {DATE}",
                  "Besoin d'aller {ARR:à}", "Il me faut {ITEM} {ARR:pour}", "Pour aller {ARR:à}",
-                 "Je cherche comment aller {ARR:à}", "{ARR}, c'est là que je vais", "Je reviens {ARR:à} {DATE}"),
+                 "Je cherche comment aller {ARR:à}", "{ARR}, c'est là que je vais", "Je reviens {ARR:à} {DATE}",
+                 "Je vais voir {FRIENDS} {ARR:à}", "On m'attend {ARR:à} {DATE}", "On doit être {ARR:à} {TIME}",
+                 "Nous devons aller {ARR:à}", "Je rentre chez moi {ARR:à}", "J'aimerais arriver {ARR:à} {TIME}",
+                 "Prochain départ {ARR:pour}", "Je dois retrouver {FRIENDS} {ARR:à}"),
     "DEP_TAIL": ("je pars {DEP:de}", "on part {DEP:de}", "départ {DEP:de}", "départ {DEP}", "au départ {DEP:de}",
                  "en partant {DEP:de}", "je monte dans le {VEH} {DEP:à}", "je prends le {VEH} {DEP:à}",
                  "je suis {DEP:à}", "je suis actuellement {DEP:à}", "je suis chez {FRIENDS} {DEP:à}",
                  "je loge {DEP:à}", "je me trouve {DEP:à}", "je serai {DEP:à} avant", "je viens {DEP:de}",
                  "je quitte {DEP}", "depuis {DEP}", "je monte {DEP:à}", "j'embarque {DEP:à}",
                  "je suis en vacances {DEP:à}", "en provenance {DEP:de}", "je pars {DEP:de} {TIME}",
-                 "départ {DEP:de} {TIME}", "je dors {DEP:à} ce soir", "je commence {DEP:à}", "je démarre {DEP:de}"),
+                 "départ {DEP:de} {TIME}", "je dors {DEP:à} ce soir", "je commence {DEP:à}", "je démarre {DEP:de}",
+                 "on est {DEP:à} pour l'instant", "nous sommes {DEP:à}", "là je suis {DEP:à}", "je vis {DEP:à}",
+                 "en ce moment je suis {DEP:à}", "en venant {DEP:de}", "je reviens {DEP:de}", "j'habite {DEP:à}",
+                 "au départ de la gare {DEP:de}"),
     "GO_TO": ("aller", "me rendre", "rentrer", "arriver", "être", "descendre", "monter", "partir", "filer"),
     "FRIENDS": ("des amis", "ma mère", "mes parents", "un ami", "une copine", "mon frère", "ma tante", "des cousins"),
     "JOIN": (", ", ", ", ", ", " ; ", ". ", ". ", " et ", " mais ", " : ", " - ", "! ", " alors ", " "),
@@ -240,7 +249,9 @@ INVERTED_CORES = (
     "{ARR:vers} {DEP:à partir de}", "{ARR:jusqu'à} {DEP:depuis}",
     "{ARR:à destination de} {DEP:en provenance de}", "{ARR:pour} {DEP:en partant de}",
     "{ARR} {DEP:au départ de}", "{ARR} {DEP:depuis}", "{ARR} {DEP:en partant de}", "{ARR:pour}, départ {DEP:de}",
-    "{ARR:à}, en partant {DEP:de}", "{ARR:vers} {DEP:de}",
+    "{ARR:à}, en partant {DEP:de}", "{ARR:vers} {DEP:de}", "{ARR:à} {DEP:en venant de}",
+    "{ARR:pour} {DEP:en provenance de}", "{ARR:jusqu'à} {DEP:en partant de}", "{ARR:à} {DEP:à partir de}",
+    "{ARR:à destination de} {DEP:au départ de}",
 )  # fmt: skip
 VIA_CORES = (
     "{DEP:de} {ARR:à} {VIA:via}", "{DEP:de} {ARR:à} {VIA:en passant par}",
@@ -778,6 +789,16 @@ def _case(pieces: Sequence[Piece], rng: random.Random, texting: float) -> list[P
     return [(casing(text, label is not None), label) for text, label in pieces]
 
 
+UNACCENTED_SHARE = 0.12  # typed on a keyboard without accents ("de Lyon a Nimes"), in any category but these
+UNACCENTED_SKIP = ("lowercase", "foreign")  # lowercase has its own accent changes; foreign texts keep theirs
+
+
+def _unaccented(pieces: Sequence[Piece], rng: random.Random) -> list[Piece]:
+    """Accents dropped around the names ("à" typed "a"), and in half the cases from the names too."""
+    names_too = rng.random() < 0.5
+    return [(strip_accents(text) if label is None or names_too else text, label) for text, label in pieces]
+
+
 def _lowercase(rng: random.Random, pools: _Pools) -> list[Piece]:
     return _case(_plain_trip(rng, pools, TEXTED_KINDS, variant=rng.random() < 0.5), rng, texting=0.6)
 
@@ -920,7 +941,10 @@ def generate(
     sentences = []
     for category in category_plan(n, weights, rng):
         for _ in range(MAX_TRIES):
-            sentence = to_annotated(BUILDERS[category](rng, pools), category)
+            pieces = BUILDERS[category](rng, pools)
+            if category not in UNACCENTED_SKIP and rng.random() < UNACCENTED_SHARE:
+                pieces = _unaccented(pieces, rng)
+            sentence = to_annotated(pieces, category)
             key = normalise(sentence.text)
             if key not in seen:
                 break
