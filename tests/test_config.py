@@ -32,7 +32,7 @@ def test_optimizer_block_is_the_reference_value_for_value(config):
 
 def test_config_resolves_to_a_french_tok2vec_ner_pipeline(config):
     nlp = load_model_from_config(config, auto_fill=True, validate=True)
-    assert nlp.lang == "fr" and nlp.pipe_names == ["tok2vec", "ner"]
+    assert nlp.lang == "fr" and nlp.pipe_names == ["tok2vec", "ner", "trip_filter"]
     training = registry.resolve(config["training"], validate=True)
     assert type(training["optimizer"]).__name__ == "Optimizer"
     assert training["optimizer"].L2 == 0.01 and training["optimizer"].grad_clip == 1.0

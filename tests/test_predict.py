@@ -1,4 +1,6 @@
 import io
+import subprocess
+import sys
 
 import pytest
 import spacy
@@ -8,7 +10,7 @@ from typer.testing import CliRunner
 
 from travel_ner.__main__ import app
 from travel_ner.annotations import TOKENIZER_CONFIG
-from travel_ner.predict import INVALID, Trip, extract_trip, predict_file, read_lines
+from travel_ner.predict import INVALID, Trip, extract_trip, predict_file, read_lines, trip_filter
 
 MARKERS = {"de": "DEP", "depuis": "DEP", "à": "ARR", "vers": "ARR"}
 
@@ -50,6 +52,28 @@ def model_dir(nlp, tmp_path_factory):
 )
 def test_extract_trip_needs_one_distinct_departure_and_arrival(nlp, text, trip):
     assert extract_trip(nlp(text)) == trip
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("Je veux aller de Marseille à Paris", ["Marseille", "Paris"]),
+        ("Je veux aller à Paris", []),
+        ("de Lyon de Nice à Paris", []),
+        ("de Paris à Paris", []),
+    ],
+)
+def test_trip_filter_keeps_entities_only_when_they_make_one_trip(nlp, text, kept):
+    doc = trip_filter(nlp(text))
+    assert [ent.text for ent in doc.ents] == kept
+    assert all(token.ent_iob_ in "BIO" and token.ent_iob_ for token in doc)
+
+
+def test_trip_filter_is_found_by_name_through_its_entry_point():
+    """A saved pipeline names the component; spaCy must find it without importing travel_ner first."""
+    code = "import spacy; nlp = spacy.blank('fr'); nlp.add_pipe('trip_filter'); print(nlp.pipe_names)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['trip_filter']"
 
 
 def test_read_lines_flags_each_bad_line():

@@ -48,6 +48,18 @@ def extract_trip(doc: Doc) -> Optional[Trip]:
     return trip
 
 
+@Language.component("trip_filter")
+def trip_filter(doc: Doc) -> Doc:
+    """Clear the entities of a sentence that names no single trip (one city, two departures...).
+
+    DEP and ARR are only ever annotated in pairs, so a lone entity is wrong whichever
+    it is; after this step ``doc.ents`` and :func:`extract_trip` always agree.
+    """
+    if doc.ents and extract_trip(doc) is None:
+        doc.set_ents([], default="outside")
+    return doc
+
+
 def predict_texts(nlp: Language, texts: Iterable[str], batch_size: int = 256) -> Iterator[Optional[Trip]]:
     for doc in nlp.pipe(texts, batch_size=batch_size):
         yield extract_trip(doc)
