@@ -13,7 +13,7 @@ def main(
     output_dir: Path = typer.Argument(..., help="Where the .spacy files go"),
     lang: str = typer.Option("fr", help="Language of the tokenizer"),
     seed: int = typer.Option(0, help="Seed of the generator and of the place split"),
-    n_train: int = typer.Option(8000, help="Generated training sentences"),
+    n_train: int = typer.Option(20000, help="Generated training sentences"),
     n_eval: int = typer.Option(600, help="Generated dev and test sentences (each), on unseen places"),
 ) -> None:
     try:

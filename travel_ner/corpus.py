@@ -47,7 +47,7 @@ def assemble(assets: Path, seed: int, n_train: int, n_eval: int) -> dict[str, li
 
 
 def build_corpus(
-    assets: Path, output_dir: Path, *, lang: str = "fr", seed: int = 0, n_train: int = 8000, n_eval: int = 600
+    assets: Path, output_dir: Path, *, lang: str = "fr", seed: int = 0, n_train: int = 20000, n_eval: int = 600
 ) -> dict[str, dict[str, int]]:
     """Write ``output_dir/{train,dev,test,handwritten_test}.spacy``; return sentence and label counts."""
     splits = assemble(assets, seed, n_train, n_eval)
