@@ -2,7 +2,7 @@
 
 Each variant is the project config plus ``spacy train`` overrides, trained with
 the same corpus, seed and step budget, then scored like ``evaluate`` does, so
-the README's choice (static vectors or not, reference or tuned rate) rests on
+the README's choices (static vectors or not, context window, reference or tuned rate) rest on
 numbers anyone can rerun.
 """
 
@@ -20,6 +20,7 @@ NO_VECTORS = {"paths.vectors": None, "components.tok2vec.model.embed.include_sta
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "reference": ("configs/config.cfg", {}),
     "tuned_no_vectors": ("configs/config_tuned.cfg", NO_VECTORS),
+    "tuned_window_1": ("configs/config_tuned.cfg", {"components.tok2vec.model.encode.window_size": 1}),
 }
 MAIN_RUN = ("tuned", "configs/config_tuned.cfg")
 
