@@ -251,7 +251,7 @@ FORWARD_CORES = (
     "{DEP:au départ de} {ARR:à destination de}", "{DEP:au départ de} {ARR:pour}", "{DEP:en partant de} {ARR:pour}",
     "{DEP:de} {ARR:à destination de}", "{DEP:à partir de} {ARR:jusqu'à}", "{DEP:de} {ARR:en direction de}",
     "{DEP:en provenance de} {ARR:vers}", "{DEP:de} pour aller {ARR:à}", "{DEP:de} pour rejoindre {ARR}",
-    "{DEP:depuis} pour aller {ARR:à}", "{DEP:de} sur {ARR}", "{DEP:depuis} sur {ARR}",
+    "{DEP:depuis} pour aller {ARR:à}", "{DEP:de} {ARR:sur}", "{DEP:depuis} {ARR:sur}",
 )  # fmt: skip
 INVERTED_CORES = (
     "{ARR:à} {DEP:depuis}", "{ARR:à} {DEP:en partant de}", "{ARR:à} {DEP:au départ de}",
@@ -261,7 +261,7 @@ INVERTED_CORES = (
     "{ARR} {DEP:au départ de}", "{ARR} {DEP:depuis}", "{ARR} {DEP:en partant de}", "{ARR:pour}, départ {DEP:de}",
     "{ARR:à}, en partant {DEP:de}", "{ARR:vers} {DEP:de}", "{ARR:à} {DEP:en venant de}",
     "{ARR:pour} {DEP:en provenance de}", "{ARR:jusqu'à} {DEP:en partant de}", "{ARR:à} {DEP:à partir de}",
-    "{ARR:à destination de} {DEP:au départ de}", "sur {ARR} {DEP:depuis}", "sur {ARR} {DEP:de}",
+    "{ARR:à destination de} {DEP:au départ de}", "{ARR:sur} {DEP:depuis}", "{ARR:sur} {DEP:de}",
     "{ARR:à} {DEP:de}",
 )  # fmt: skip
 VIA_CORES = (
