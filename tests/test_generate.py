@@ -11,6 +11,8 @@ import pytest
 from travel_ner.annotations import LABELS, make_tokenizer_nlp, normalise, to_doc
 from travel_ner.generate import (
     CATEGORY_WEIGHTS,
+    HOMONYM_CLAUSES,
+    _separators,
     NON_TRIP_CATEGORIES,
     TRIP_CATEGORIES,
     attach,
@@ -18,7 +20,7 @@ from travel_ner.generate import (
     misspell,
     strip_accents,
 )
-from travel_ner.places import split_places
+from travel_ner.places import WORD_NAMES, split_places
 
 N = 2000
 # Categories whose spans are written exactly as in the gazetteer.
@@ -140,6 +142,17 @@ def test_prepositions_contract_and_elide(preposition, name, expected):
     assert attach(preposition, name) == expected
 
 
+@pytest.mark.parametrize(
+    "names, glued",
+    [(("Lyon", "Nice"), True), (("Monts", "Montpellier"), False), (("Saint-Lô", "Caen"), False)],
+)
+def test_glued_hyphen_only_where_the_tokenizer_splits_it(names, glued):
+    """"Lyon-Nice" splits into three tokens, "Monts-Montpellier" stays whole (a French hyphen prefix)."""
+    assert ("-" in _separators(names)) == glued
+    if glued:
+        assert len(make_tokenizer_nlp("fr")("-".join(names))) == 3
+
+
 def test_misspelling_changes_the_inside_of_a_name_only():
     rng = random.Random(0)
     for name in ("Marseille", "Saint-Étienne", "Aix-en-Provence", "Besançon Viotte", "Lyon"):
@@ -196,6 +209,22 @@ def test_people_named_like_an_end_of_the_trip(train):
                 outside = outside[:a] + outside[b:]
             namesakes += any(re.search(rf"\b{re.escape(n)}\b", outside) for n in names)
     assert namesakes > 20
+
+
+def test_communes_named_like_words_appear_as_the_word_and_as_places(train):
+    """"Mes valises sont lourdes. Un billet de Metz à Lourdes": the word is no span, the commune is."""
+    assert set(HOMONYM_CLAUSES) == set(WORD_NAMES)
+    clauses = {clause: name for name, options in HOMONYM_CLAUSES.items() for clause in options}
+    assert all(re.search(rf"\b{name}\b", clause, re.IGNORECASE) for clause, name in clauses.items())
+    with_word = word_as_end = 0
+    for s in train:
+        for clause, name in clauses.items():
+            start = s.text.find(clause)
+            if start >= 0:
+                with_word += 1
+                assert all(b <= start or a >= start + len(clause) for a, b, _ in s.spans), s
+                word_as_end += any(s.text[a:b] == name for a, b, _ in s.spans)
+    assert with_word > 20 and word_as_end > 3
 
 
 def test_foreign_requests_in_several_languages_are_never_trips(train):

@@ -7,6 +7,7 @@ import pytest
 from travel_ner.places import (
     BIG_CITIES,
     FIRST_NAMES,
+    WORD_NAMES,
     SPLITS,
     ambiguous_first_names,
     communes,
@@ -63,6 +64,7 @@ def test_split_is_deterministic_disjoint_and_grouped_by_city():
     assert set(BIG_CITIES) <= cities["train"]
     communes_named_like_people = set(FIRST_NAMES) & {p.city for p in gazetteer()}
     assert {"Nancy", "Albert", "Lourdes", "Laval"} <= communes_named_like_people <= cities["train"]
+    assert set(WORD_NAMES) <= cities["train"]
     assert sum(map(len, splits.values())) == len(gazetteer())
 
 

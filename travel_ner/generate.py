@@ -33,8 +33,10 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Callable, Collection, Mapping, Sequence
 
+from spacy.lang.fr.tokenizer_exceptions import TOKEN_MATCH as FRENCH_TOKEN_MATCH
+
 from travel_ner.annotations import Annotated, normalise
-from travel_ner.places import FIRST_NAMES, Place, split_article
+from travel_ner.places import FIRST_NAMES, WORD_NAMES, Place, split_article
 
 # Share of each category; non-trips are not_trip + foreign + ~40% of name_ambiguity ≈ 23%.
 CATEGORY_WEIGHTS: dict[str, float] = {
@@ -392,6 +394,27 @@ NAME_AMBIGUITY_NON_TRIPS = (
 # How a person is introduced.
 PERSON_TITLES = ("Mon pote", "Mon ami", "Madame", "Monsieur", "Le docteur", "Maître", "Mon collègue", "Ma cousine",
                  "Tonton", "Mamie", "Ma copine", "Mon voisin")  # fmt: skip
+# Each of WORD_NAMES as the everyday word or brand, in a sentence that names no place.
+HOMONYM_CLAUSES: dict[str, tuple[str, ...]] = {
+    "Orange": ("Le réseau Orange ne passe pas dans le train", "Ma box Orange est encore en panne",
+               "Je n'ai plus de data sur mon forfait Orange", "J'aurai un sac orange", "Mon manteau est orange"),
+    "Nice": ("C'est super nice", "Trop nice", "Ce serait vraiment nice", "Ce serait nice de ta part"),
+    "Tours": ("Le petit veut faire trois tours de manège", "J'ai fait deux tours de la gare sans te trouver",
+              "Mon vélo a perdu quelques tours de roue"),
+    "Sens": ("Je voudrais une place dans le sens de la marche", "Je voyage mieux dans le sens de la marche",
+             "Ça n'a aucun sens", "Attention, la rue est à sens unique", "Je me trompe toujours de sens"),
+    "Lourdes": ("Mes valises sont lourdes", "J'ai deux valises très lourdes", "Les journées sont lourdes"),
+    "Cannes": ("J'emporte mes cannes à pêche", "Mon grand-père marche avec deux cannes"),
+    "Plaisir": ("Avec plaisir", "Au plaisir", "Ce sera un plaisir", "Quel plaisir de voyager"),
+    "Bordeaux": ("J'aurai une valise bordeaux", "Je porte un pull bordeaux", "J'ai acheté un bon bordeaux"),
+    "Vienne": ("Il faut que ma sœur vienne aussi", "J'aimerais que Paul vienne avec moi",
+               "Pourvu que le contrôleur ne vienne pas"),
+    "Tulle": ("Je transporte une robe en tulle", "Ma fille a un tutu en tulle"),
+    "Cognac": ("Je rapporte une bouteille de cognac", "Mon oncle boit du cognac"),
+    "Moulins": ("On ira voir les moulins à vent", "Les enfants adorent les moulins"),
+    "Fougères": ("Je ramène des fougères pour le jardin", "Le talus est couvert de fougères"),
+}
+HOMONYM_SHARE = 0.35  # of name_ambiguity sentences: a commune's name as a word rather than a person
 
 # Non-trips: one city, facts about a place, two cities that are not a route, no city at all.
 SINGLE_CORES = (
@@ -730,16 +753,29 @@ def _capitalise_sentences(template: str) -> str:
 
 
 def _separators(names: Sequence[str]) -> tuple[str, ...]:
+    """Separators for a bare "X Y" ticket; a glued hyphen only where the tokenizer will split it.
+
+    French tokenizer rules keep some hyphenated words whole ("Monts-Montpellier", like "mont-blanc").
+    """
     one_word = not any(re.search(r"[ '-]", name) for name in names)
-    return SPACED_SEPARATORS + GLUED_SEPARATORS + ((GLUED_HYPHEN,) * 2 if one_word else ())
+    glued = one_word and not FRENCH_TOKEN_MATCH(GLUED_HYPHEN.join(names))
+    return SPACED_SEPARATORS + GLUED_SEPARATORS + ((GLUED_HYPHEN,) * 2 if glued else ())
 
 
 def _trip(
-    rng: random.Random, pools: _Pools, kind: str, pool: _Pool | None = None, variant: bool = False
+    rng: random.Random,
+    pools: _Pools,
+    kind: str,
+    pool: _Pool | None = None,
+    variant: bool = False,
+    ends: tuple[Place, Place] | None = None,
 ) -> list[Piece]:
-    """A trip of ``kind`` (standard, inverted, no_markers, via) with one DEP and one ARR."""
-    dep = pools.pick(rng, (), pool)
-    arr = pools.pick(rng, (dep,), pool)
+    """A trip of ``kind`` (standard, inverted, no_markers, via) with one DEP and one ARR (``ends`` if given)."""
+    if ends is None:
+        dep = pools.pick(rng, (), pool)
+        arr = pools.pick(rng, (dep,), pool)
+    else:
+        dep, arr = ends
     via = pools.pick(rng, (dep, arr))
     via2 = pools.pick(rng, (dep, arr, via))
     names = {slot: (_variant(p.name, rng) if variant else p.name) for slot, p in (("DEP", dep), ("ARR", arr))}
@@ -838,6 +874,8 @@ def _name_ambiguity(rng: random.Random, pools: _Pools) -> list[Piece]:
 
     In a trip, the person is often named like one of its two ends ("Nancy va de Laval à Nancy").
     """
+    if rng.random() < HOMONYM_SHARE:
+        return _homonym_word(rng, pools)
     person = rng.choice(FIRST_NAMES)
     extra = {"TITLE": PERSON_TITLES}
     if rng.random() < 0.4:
@@ -847,15 +885,39 @@ def _name_ambiguity(rng: random.Random, pools: _Pools) -> list[Piece]:
     ambiguous = pools.ambiguous.places
     namesake = [p for p in ambiguous if p.name == person]
     if namesake and rng.random() < 0.6:
-        ends = [namesake[0], pools.pick(rng, namesake)]
-        rng.shuffle(ends)
-        dep, arr = ends
+        dep, arr = _namesake_ends(rng, pools, namesake)
     else:
         dep = pools.pick(rng, (), pools.ambiguous if ambiguous and rng.random() < 0.5 else None)
         arr = pools.pick(rng, (dep,), pools.ambiguous if ambiguous and rng.random() < 0.3 else None)
     extra["CORE"] = FORWARD_CORES + INVERTED_CORES
     template = expand(rng.choice(NAME_AMBIGUITY_TRIPS), rng, extra)
     return render(template, {"PERSON": (person, None), "DEP": (dep.name, "DEP"), "ARR": (arr.name, "ARR")})
+
+
+def _namesake_ends(rng: random.Random, pools: _Pools, namesake: Sequence[Place]) -> tuple[Place, Place]:
+    """A trip between one of ``namesake`` and another commune, in either direction."""
+    ends = [namesake[0], pools.pick(rng, namesake)]
+    rng.shuffle(ends)
+    return ends[0], ends[1]
+
+
+def _homonym_word(rng: random.Random, pools: _Pools) -> list[Piece]:
+    """A commune's name as a word ("Mes valises sont lourdes") before or after a trip or a non-trip.
+
+    In half the trips that commune is also one end ("C'est super nice. Un billet de Cannes à Nice").
+    """
+    name = rng.choice(tuple(HOMONYM_CLAUSES))
+    clause = rng.choice(HOMONYM_CLAUSES[name])
+    if rng.random() < 0.4:
+        pieces = _not_trip(rng, pools)
+    else:
+        namesake = [p for p in pools.places.places if p.name == name]
+        ends = _namesake_ends(rng, pools, namesake) if namesake and rng.random() < 0.5 else None
+        pieces = _trip(rng, pools, rng.choice(TRIP_KINDS), ends=ends)
+    text, label = pieces[-1]
+    if rng.random() < 0.5 or not text.endswith(tuple(".!?")):
+        return [(clause + ". ", None), *pieces]
+    return [*pieces[:-1], (text + " " + clause + ".", label)]
 
 
 # Non-trip kinds: weight, and how to draw an expanded template.

@@ -86,6 +86,13 @@ FIRST_NAMES = (
     "Laval", "Mathieu", "Léon", "Margaux", "Aubin", "Marin", "Colombe", "Olivet",
 )  # fmt: skip
 
+# Communes whose names are also everyday words or brands ("le réseau Orange", "super nice",
+# "dans le sens de la marche"): the generator writes them as the word as well as the place.
+WORD_NAMES = (
+    "Orange", "Nice", "Tours", "Sens", "Lourdes", "Cannes", "Plaisir", "Bordeaux", "Vienne", "Tulle", "Cognac",
+    "Moulins", "Fougères",
+)  # fmt: skip
+
 # A written commune name: letters, spaces, hyphens and apostrophes, nothing else. This drops
 # GeoNames' arrondissements ("Paris 15 Vaugirard", "Lyon 03") and oddities ("Priziac ( Priziac )").
 _CLEAN_NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[ '-](?=[^\W\d_]))*")
@@ -183,12 +190,12 @@ def split_places(
     """Split places into ``SPLITS`` by commune, deterministically for a ``seed``.
 
     A commune and its stations land in the same split; ``BIG_CITIES`` always go to train,
-    and so do the communes in ``FIRST_NAMES``: the generator writes those names as people
-    in every split, so training must also see them as places, or it learns that "Nancy"
-    is never a city.
+    and so do the communes in ``FIRST_NAMES`` and ``WORD_NAMES``: the generator writes those
+    names as people or words in every split, so training must also see them as places, or it
+    learns that "Nancy" is never a city.
     """
     places = gazetteer() if places is None else places
-    always_train = set(BIG_CITIES) | set(FIRST_NAMES)
+    always_train = set(BIG_CITIES) | set(FIRST_NAMES) | set(WORD_NAMES)
     held_out = sorted({p.city for p in places} - always_train)
     random.Random(seed).shuffle(held_out)
     bounds = [round(len(held_out) * sum(fractions[: i + 1])) for i in range(len(SPLITS))]
