@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import spacy
 from spacy.language import Language
@@ -48,9 +48,28 @@ def speed_table(runs: dict[str, list[float]], baseline: str, n_texts: int) -> st
     return "\n".join(rows)
 
 
+def speed_runs(
+    models: Mapping[str, str | Path], corpus_files: Sequence[Path], rounds: int = 5
+) -> tuple[dict[str, list[float]], int]:
+    """Load each pipeline (a path or a package name) and time them side by side on the texts of ``corpus_files``."""
+    pipelines = {name: spacy.load(model) for name, model in models.items()}
+    vocab = next(iter(pipelines.values())).vocab
+    texts = [doc.text for path in corpus_files for doc in DocBin().from_disk(path).get_docs(vocab)]
+    return compare_speed(pipelines, texts, rounds), len(texts)
+
+
+def speed_ratios(
+    models: Mapping[str, str | Path], corpus_files: Sequence[Path], baseline: str, rounds: int = 5
+) -> dict[str, float]:
+    """Median sentences per second of each of ``models`` divided by that of ``models[baseline]``, in one run."""
+    if baseline not in models:
+        raise ValueError(f"baseline {baseline!r} is not one of the models: {', '.join(models)}")
+    runs, _ = speed_runs(models, corpus_files, rounds)
+    base = statistics.median(runs[baseline])
+    return {name: statistics.median(values) / base for name, values in runs.items()}
+
+
 def bench_speed(model: Path, corpus_files: Sequence[Path], baseline: str = "fr_core_news_sm", rounds: int = 5) -> str:
     """Compare ``model`` with the ``baseline`` package on the texts of ``corpus_files``."""
-    ours = spacy.load(model)
-    texts = [doc.text for path in corpus_files for doc in DocBin().from_disk(path).get_docs(ours.vocab)]
-    runs = compare_speed({str(model): ours, baseline: spacy.load(baseline)}, texts, rounds)
-    return speed_table(runs, baseline, len(texts))
+    runs, n_texts = speed_runs({str(model): model, baseline: baseline}, corpus_files, rounds)
+    return speed_table(runs, baseline, n_texts)
