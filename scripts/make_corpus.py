@@ -9,15 +9,21 @@ from travel_ner.corpus import build_corpus, format_counts
 
 
 def main(
-    assets: Path = typer.Argument(..., help="Folder holding handwritten/dev.txt and handwritten/test.txt"),
+    assets: Path = typer.Argument(..., help="Folder holding handwritten/{dev,test}.txt and authors/"),
     output_dir: Path = typer.Argument(..., help="Where the .spacy files go"),
     lang: str = typer.Option("fr", help="Language of the tokenizer"),
     seed: int = typer.Option(0, help="Seed of the generator and of the place split"),
     n_train: int = typer.Option(20000, help="Generated training sentences"),
     n_eval: int = typer.Option(600, help="Generated dev and test sentences (each), on unseen places"),
+    author_weight: int = typer.Option(1, help="Times each train author's sentence is repeated in training"),
 ) -> None:
+    for name, value in (("--n-train", n_train), ("--n-eval", n_eval), ("--author-weight", author_weight)):
+        if value < 0:
+            raise typer.BadParameter(f"{name} is {value}; it must be 0 or more")
     try:
-        counts = build_corpus(assets, output_dir, lang=lang, seed=seed, n_train=n_train, n_eval=n_eval)
+        counts = build_corpus(
+            assets, output_dir, lang=lang, seed=seed, n_train=n_train, n_eval=n_eval, author_weight=author_weight
+        )
     except AnnotationError as err:
         typer.secho(f"Nothing written: {err}", fg="red", err=True)
         raise typer.Exit(1)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from travel_ner.__main__ import app
 from travel_ner.annotations import TOKENIZER_CONFIG
-from travel_ner.predict import INVALID, Trip, extract_trip, predict_file, read_lines, trip_filter
+from travel_ner.predict import INVALID, Trip, TripFilter, extract_trip, predict_file, read_lines, trip_filter
 
 MARKERS = {"de": "DEP", "depuis": "DEP", "à": "ARR", "vers": "ARR"}
 
@@ -67,6 +67,26 @@ def test_trip_filter_keeps_entities_only_when_they_make_one_trip(nlp, text, kept
     doc = trip_filter(nlp(text))
     assert [ent.text for ent in doc.ents] == kept
     assert all(token.ent_iob_ in "BIO" and token.ent_iob_ for token in doc)
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("de Vannes, non, de Lorient à Quimper", ["Lorient", "Quimper"]),
+        ("de Niort à Poitiers puis à Limoges", ["Niort", "Limoges"]),
+        ("Je veux aller à Paris", []),
+        ("de Paris à Paris", []),
+    ],
+)
+def test_trip_filter_resolving_to_the_last_of_each_label(nlp, text, kept):
+    doc = TripFilter("last")(nlp(text))
+    assert [ent.text for ent in doc.ents] == kept
+
+
+def test_trip_filter_refuses_an_unknown_resolve_mode():
+    pipeline = spacy.blank("fr")
+    with pytest.raises(ValueError, match=r"\[components.trip_filter\] resolve = 'first'; allowed: strict, last"):
+        pipeline.add_pipe("trip_filter", config={"resolve": "first"})
 
 
 def test_trip_filter_is_found_by_name_through_its_entry_point():

@@ -60,6 +60,27 @@ def evaluate(
 
 
 @app.command()
+def check(files: list[Path] = typer.Argument(..., help="Annotated files in the assets/ format")) -> None:
+    """Validate annotated files as `corpus` does (markup, labels, token boundaries) and count their sentences."""
+    from .annotations import AUTHOR_TAGS, AnnotationError, label_counts, make_tokenizer_nlp, read_annotated, to_doc
+
+    nlp = make_tokenizer_nlp()
+    for path in files:
+        if not path.is_file():
+            raise typer.BadParameter(f"annotated file {path} does not exist")
+        try:
+            sentences = read_annotated(path, AUTHOR_TAGS if path.parent.name == "authors" else None)
+            for sentence in sentences:
+                to_doc(nlp, sentence)
+        except AnnotationError as err:
+            typer.secho(str(err), fg="red", err=True)
+            raise typer.Exit(1)
+        counts = label_counts(sentences)
+        trips = sum(s.is_trip for s in sentences)
+        typer.echo(f"{path}: {counts['sentences']} sentences, {trips} trips, {counts['DEP']} DEP, {counts['ARR']} ARR: valid")
+
+
+@app.command()
 def optimizers(
     model: Optional[Path] = typer.Option(None, help="Pipeline to measure state memory on (default: built from configs/config.cfg)")
 ) -> None:

@@ -12,12 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 LABELS = ("DEP", "ARR")
+# The families that tag the sentences of assets/authors (see assets/README.md).
+AUTHOR_TAGS = (
+    "request", "inverted", "entre", "bare", "person", "correction", "stops", "situation", "not_request",
+    "texting", "station", "email", "abroad",
+)
 MARKUP = re.compile(r"\[([^\[\]]+)\]\(([^()]*)\)")
 TOKENIZER_CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "travel_ner.Tokenizer.v1"}}}
 
@@ -28,12 +33,14 @@ class AnnotationError(ValueError):
 
 @dataclass(frozen=True)
 class Annotated:
-    """A sentence with character-offset entity spans and its category."""
+    """A sentence with character-offset entity spans, its category and its tags (category first)."""
 
     text: str
     spans: tuple[tuple[int, int, str], ...] = ()
     category: str = "standard"
     source: str = ""
+    tags: tuple[str, ...] = ()
+    author: str = ""
 
     @property
     def is_trip(self) -> bool:
@@ -70,21 +77,33 @@ def parse_markup(line: str, source: str = "") -> tuple[str, tuple[tuple[int, int
     return text, tuple(spans)
 
 
-def read_annotated(path: Path) -> list[Annotated]:
-    """Read one annotated file (see ``assets/README.md``) into ``Annotated`` sentences."""
+def read_annotated(path: Path, allowed_tags: Collection[str] | None = None) -> list[Annotated]:
+    """Read one annotated file (see ``assets/README.md``) into ``Annotated`` sentences.
+
+    With ``allowed_tags``, a header naming any other tag is refused.
+    """
     try:
         content = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
         line_no = path.read_bytes()[: err.start].count(b"\n") + 1
         raise AnnotationError(f"{path}:{line_no}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
-    category = "standard"
+    tags: tuple[str, ...] = ("standard",)
     sentences = []
     for line_no, raw in enumerate(content.splitlines(), start=1):
         line = raw.strip()
         if line.startswith("## "):
-            category = line[3:].strip()
-            if not re.fullmatch(r"[a-z_]+", category):
-                raise AnnotationError(f"{path}:{line_no}: category {category!r} must be lowercase letters and _")
+            tags = tuple(line[3:].split())
+            bad = [tag for tag in tags if not re.fullmatch(r"[a-z_]+", tag)]
+            if not tags or bad:
+                raise AnnotationError(
+                    f"{path}:{line_no}: category {line[3:].strip()!r} must be one or more tags of lowercase "
+                    "letters and _, separated by spaces"
+                )
+            unknown = [tag for tag in tags if allowed_tags is not None and tag not in allowed_tags]
+            if unknown:
+                raise AnnotationError(
+                    f"{path}:{line_no}: unknown tag(s) {', '.join(unknown)}; allowed: {', '.join(allowed_tags)}"
+                )
             continue
         if not line or line.startswith("#"):
             continue
@@ -92,7 +111,13 @@ def read_annotated(path: Path) -> list[Annotated]:
             line = line[1:]
         source = f"{path}:{line_no}"
         text, spans = parse_markup(line, source)
-        sentences.append(Annotated(text, spans, category, source))
+        labels = sorted(label for _, _, label in spans)
+        if labels and labels != sorted(LABELS):
+            raise AnnotationError(
+                f"{source}: {text!r} marks {', '.join(labels)}; a trip marks exactly one DEP and one ARR, "
+                "a non-trip nothing"
+            )
+        sentences.append(Annotated(text, spans, tags[0], source, tags))
     return sentences
 
 
@@ -122,6 +147,9 @@ def to_doc(nlp: Language, sentence: Annotated) -> Doc:
         ents.append(span)
     doc.ents = ents
     doc.user_data["category"] = sentence.category
+    doc.user_data["tags"] = tuple(sentence.tags or (sentence.category,))
+    if sentence.author:
+        doc.user_data["author"] = sentence.author
     doc.user_data["source"] = sentence.source
     return doc
 

@@ -1,7 +1,8 @@
-"""Assemble the corpus: generated sentences for training, hand-written ones for dev and test.
+"""Assemble the corpus: generated and train authors' sentences for training, the rest held out.
 
 Generated dev and test sentences use places the training split never saw; the
-hand-written sentences (``assets/handwritten``) are never used for training.
+hand-written sentences (``assets/handwritten``) and the sentences of dev and test
+authors (``assets/authors``, split by author) are never used for training.
 Everything is converted and checked before the first file is written.
 """
 
@@ -18,39 +19,54 @@ from .annotations import (
     read_annotated,
     to_docbin,
 )
+from .authors import check_no_duplicates, read_authors
 from .generate import generate
 from .places import split_places
 
-SPLITS = ("train", "dev", "test", "handwritten_test")
+SPLITS = ("train", "dev", "test", "handwritten_test", "authors_dev", "authors_test")
 
 
-def assemble(assets: Path, seed: int, n_train: int, n_eval: int) -> dict[str, list[Annotated]]:
+def assemble(assets: Path, seed: int, n_train: int, n_eval: int, author_weight: int = 1) -> dict[str, list[Annotated]]:
     """The sentences of every split, keyed by the name of the ``.spacy`` file they go to.
 
-    Each generated split excludes the sentences already taken, hand-written ones
-    included, so that a short sentence with no place ("Bonjour !") cannot land
-    in two splits.
+    Each generated split excludes the sentences already taken, hand-written and
+    authors' ones included, so that a short sentence with no place ("Bonjour !")
+    cannot land in two splits. The train authors' sentences are repeated
+    ``author_weight`` times in training: a few thousand written sentences beside
+    tens of thousands of generated ones.
     """
     places = split_places(seed=seed)
     handwritten = {name: read_annotated(assets / "handwritten" / f"{name}.txt") for name in ("dev", "test")}
-    taken = {normalise(s.text) for sentences in handwritten.values() for s in sentences}
+    check_no_duplicates(s for sentences in handwritten.values() for s in sentences)
+    authors = read_authors(assets / "authors")
+    written = [s for group in (*handwritten.values(), *authors.values()) for s in group]
+    taken = {normalise(s.text) for s in written}
     generated = {}
     for offset, (name, n) in enumerate((("train", n_train), ("dev", n_eval), ("test", n_eval))):
         generated[name] = generate(n, places[name], seed=seed + offset, exclude=taken)
         taken |= {normalise(s.text) for s in generated[name]}
     return {
-        "train": generated["train"],
-        "dev": generated["dev"] + handwritten["dev"],
+        "train": generated["train"] + authors["train"] * author_weight,
+        "dev": generated["dev"] + handwritten["dev"] + authors["dev"],
         "test": generated["test"],
         "handwritten_test": handwritten["test"],
+        "authors_dev": authors["dev"],
+        "authors_test": authors["test"],
     }
 
 
 def build_corpus(
-    assets: Path, output_dir: Path, *, lang: str = "fr", seed: int = 0, n_train: int = 20000, n_eval: int = 600
+    assets: Path,
+    output_dir: Path,
+    *,
+    lang: str = "fr",
+    seed: int = 0,
+    n_train: int = 20000,
+    n_eval: int = 600,
+    author_weight: int = 1,
 ) -> dict[str, dict[str, int]]:
-    """Write ``output_dir/{train,dev,test,handwritten_test}.spacy``; return sentence and label counts."""
-    splits = assemble(assets, seed, n_train, n_eval)
+    """Write ``output_dir/<split>.spacy`` for every split of ``SPLITS``; return sentence and label counts."""
+    splits = assemble(assets, seed, n_train, n_eval, author_weight)
     check_no_leakage(splits)
     nlp = make_tokenizer_nlp(lang)
     docbins = {name: to_docbin(nlp, sentences) for name, sentences in splits.items()}

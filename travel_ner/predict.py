@@ -48,16 +48,38 @@ def extract_trip(doc: Doc) -> Optional[Trip]:
     return trip
 
 
-@Language.component("trip_filter")
-def trip_filter(doc: Doc) -> Doc:
-    """Clear the entities of a sentence that names no single trip (one city, two departures...).
+RESOLVE_MODES = ("strict", "last")
+
+
+@Language.factory("trip_filter", default_config={"resolve": "strict"})
+def make_trip_filter(nlp: Language, name: str, resolve: str) -> "TripFilter":
+    if resolve not in RESOLVE_MODES:
+        raise ValueError(f"[components.{name}] resolve = {resolve!r}; allowed: {', '.join(RESOLVE_MODES)}")
+    return TripFilter(resolve)
+
+
+class TripFilter:
+    """Leave ``doc.ents`` naming one trip or nothing, so that they always agree with :func:`extract_trip`.
 
     DEP and ARR are only ever annotated in pairs, so a lone entity is wrong whichever
-    it is; after this step ``doc.ents`` and :func:`extract_trip` always agree.
+    it is. With ``resolve = "strict"`` two departures (or arrivals) clear the sentence;
+    with ``"last"`` the last of each label is kept, as when a writer corrects a place
+    ("de Vannes, non, de Lorient") or a stop was taken for an end.
     """
-    if doc.ents and extract_trip(doc) is None:
-        doc.set_ents([], default="outside")
-    return doc
+
+    def __init__(self, resolve: str = "strict"):
+        self.resolve = resolve
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.resolve == "last" and doc.ents:
+            last = {ent.label_: ent for ent in doc.ents}
+            doc.set_ents(sorted(last.values(), key=lambda ent: ent.start), default="outside")
+        if doc.ents and extract_trip(doc) is None:
+            doc.set_ents([], default="outside")
+        return doc
+
+
+trip_filter = TripFilter("strict")
 
 
 def predict_texts(nlp: Language, texts: Iterable[str], batch_size: int = 256) -> Iterator[Optional[Trip]]:

@@ -30,20 +30,35 @@ def score_predictions(predicted: Sequence[Doc], gold_docs: Sequence[Doc]) -> dic
     examples = [Example(pred, gold) for pred, gold in zip(predicted, gold_docs)]
     ents = Scorer.score_spans(examples, "ents")
     right: dict[str, list[bool]] = defaultdict(list)
+    by_tag: dict[str, list[bool]] = defaultdict(list)
+    by_author: dict[str, list[bool]] = defaultdict(list)
     for pred, gold in zip(predicted, gold_docs):
-        right[gold.user_data.get("category", "all")].append(extract_trip(pred) == extract_trip(gold))
+        ok = extract_trip(pred) == extract_trip(gold)
+        right[gold.user_data.get("category", "all")].append(ok)
+        for tag in gold.user_data.get("tags", ()):
+            by_tag[tag].append(ok)
+        if "author" in gold.user_data:
+            by_author[gold.user_data["author"]].append(ok)
     all_right = [ok for oks in right.values() for ok in oks]
-    return {
+    scores = {
         "n_sentences": len(gold_docs),
         "ents_p": ents["ents_p"],
         "ents_r": ents["ents_r"],
         "ents_f": ents["ents_f"],
         "ents_per_type": ents["ents_per_type"],
         "sentence_accuracy": sum(all_right) / len(all_right) if all_right else 0.0,
-        "by_category": {
-            category: {"n": len(oks), "accuracy": sum(oks) / len(oks)} for category, oks in sorted(right.items())
-        },
+        "by_category": accuracies(right),
     }
+    if by_author:
+        scores["by_tag"] = accuracies(by_tag)
+        scores["by_author"] = accuracies(by_author)
+        scores["author_macro_accuracy"] = sum(r["accuracy"] for r in scores["by_author"].values()) / len(by_author)
+    return scores
+
+
+def accuracies(right: dict[str, list[bool]]) -> dict[str, dict[str, float]]:
+    """Sentence count and accuracy of each group of sentences."""
+    return {group: {"n": len(oks), "accuracy": sum(oks) / len(oks)} for group, oks in sorted(right.items())}
 
 
 def format_table(name: str, scores: dict[str, Any]) -> str:
@@ -54,9 +69,13 @@ def format_table(name: str, scores: dict[str, Any]) -> str:
     for label, prf in per_type.items():
         rows.append(f"  {label:<12}{prf['p'] or 0:>8.3f}{prf['r'] or 0:>8.3f}{prf['f'] or 0:>8.3f}")
     rows.append(f"  sentence accuracy: {scores['sentence_accuracy']:.3f}")
-    if len(scores["by_category"]) > 1:
-        for category, result in scores["by_category"].items():
-            rows.append(f"    {category:<16}{result['accuracy']:>7.3f}  (n={result['n']})")
+    if "by_author" in scores:
+        rows.append(f"  macro accuracy over authors: {scores['author_macro_accuracy']:.3f}")
+    groups = [("category", scores["by_category"]), ("tag", scores.get("by_tag", {})), ("author", scores.get("by_author", {}))]
+    for kind, results in groups:
+        if len(results) > 1:
+            rows.append(f"  by {kind}:")
+            rows += [f"    {group:<16}{r['accuracy']:>7.3f}  (n={r['n']})" for group, r in results.items()]
     return "\n".join(rows)
 
 
