@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from travel_ner.corpus import SPLITS
+
 pytestmark = pytest.mark.slow
 
 
@@ -29,7 +31,9 @@ def test_all_writes_model_with_dep_and_arr_and_metrics(project):
     meta = json.loads((project / "training" / "model-best" / "meta.json").read_text())
     assert sorted(meta["labels"]["ner"]) == ["ARR", "DEP"]
     metrics = json.loads((project / "training" / "metrics.json").read_text())
-    assert set(metrics) == {"test", "handwritten_test"}
+    assert set(metrics) == {"test", "handwritten_test", "authors_dev", "authors_test"}
+    assert metrics["authors_test"]["by_author"] and "not_request" in metrics["authors_test"]["by_tag"]
+    assert (project / "training" / "authors_dev_mistakes.md").read_text().startswith("# Mistakes on authors_dev")
     for scores in metrics.values():
         assert 0.0 <= scores["sentence_accuracy"] <= 1.0 and set(scores["ents_per_type"]) <= {"DEP", "ARR"}
     assert "not_trip" in metrics["handwritten_test"]["by_category"]
@@ -38,7 +42,7 @@ def test_all_writes_model_with_dep_and_arr_and_metrics(project):
 
 def test_corpus_is_deterministic_and_rerun_is_skipped(project):
     before = {p.name: p.read_bytes() for p in (project / "corpus").glob("*.spacy")}
-    assert set(before) == {"train.spacy", "dev.spacy", "test.spacy", "handwritten_test.spacy"}
+    assert set(before) == {f"{name}.spacy" for name in SPLITS}
     shutil.rmtree(project / "corpus")
     command = [sys.executable, "-m", "spacy", "project", "run", "corpus", str(project)]
     subprocess.run(command + ["--vars.n_train", "300", "--vars.n_eval", "40"], check=True)
