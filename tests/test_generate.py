@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import Counter
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -12,6 +14,9 @@ from travel_ner.annotations import LABELS, make_tokenizer_nlp, normalise, to_doc
 from travel_ner.generate import (
     CATEGORY_WEIGHTS,
     HOMONYM_CLAUSES,
+    MENTION_SLOTS,
+    NUMBER_SLOTS,
+    SENTENCE_SLOTS,
     _separators,
     NON_TRIP_CATEGORIES,
     TRIP_CATEGORIES,
@@ -20,6 +25,7 @@ from travel_ner.generate import (
     misspell,
     strip_accents,
 )
+from travel_ner.generator_tables import DATA, load_tables
 from travel_ner.places import WORD_NAMES, split_places
 
 N = 2000
@@ -234,3 +240,68 @@ def test_foreign_requests_in_several_languages_are_never_trips(train):
     for marker in markers.values():
         assert any(marker in s.text for s in foreign), marker
     assert any(s.text.startswith("¿") for s in foreign)
+
+
+CODE_SLOTS = (*MENTION_SLOTS, *NUMBER_SLOTS, *SENTENCE_SLOTS)
+
+
+def weights(value: Any) -> Iterator[Any]:
+    """Every weight of a data file as written: ``[text, weight]`` options and numbers of weight tables."""
+    if isinstance(value, list):
+        yield from (option[1] for option in value if isinstance(option, list))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from weights(item)
+    elif isinstance(value, (int, float)):
+        yield value
+
+
+def test_every_data_file_loads_and_every_weight_is_positive():
+    names = sorted(entry.name for entry in DATA.iterdir() if entry.name.endswith(".json"))
+    tables = load_tables(CODE_SLOTS, MENTION_SLOTS)
+    found = []
+    for name in names:
+        content = json.loads((DATA / name).read_text(encoding="utf-8"))
+        assert set(content) - {"why"} <= set(tables), name
+        found += weights(content)
+    assert len(names) >= 7 and len(found) > 30
+    assert all(isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0 for w in found)
+
+
+def test_a_weight_draws_an_option_as_if_it_were_listed_that_many_times(tmp_path):
+    table = {"why": "a note", "TEXT_SLOTS": {"A": [["x", 3], "y"]}, "F": {"why": "a note", "options": ["{A} {DEP:de}"]}}
+    (tmp_path / "t.json").write_text(json.dumps(table))
+    tables = load_tables(CODE_SLOTS, MENTION_SLOTS, tmp_path)
+    assert tables == {"TEXT_SLOTS": {"A": ("x", "x", "x", "y")}, "F": ("{A} {DEP:de}",)}
+
+
+def _set(path: tuple[str | int, ...], value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(content: dict[str, Any]) -> None:
+        *parents, last = path
+        for key in parents:
+            content = content[key]
+        content[last] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "file, edit, error",
+    [("slots.json", _set(("TEXT_SLOTS", "HELLO", "options", 0), ["", -8]), r"slots\.json: TEXT_SLOTS\.HELLO\[0\]"),
+     ("slots.json", _set(("TEXT_SLOTS", "OPEN", 0), ["Je veux", 1.5]), r"slots\.json: TEXT_SLOTS\.OPEN\[0\]"),
+     ("categories.json", _set(("CATEGORY_WEIGHTS", "typo"), -0.06), r"categories\.json: CATEGORY_WEIGHTS\.typo"),
+     ("trips.json", _set(("FORWARD_CORES", "options", 2), "{DEP:de} {ARRIVAL:à}"),
+      r"trips\.json: FORWARD_CORES\[2\]: unknown slot \{ARRIVAL\}"),
+     ("trips.json", _set(("TICKET_FRAMES", "options", 3), "{DATE:à} {DEP}{SEP}{ARR}"),
+      r"trips\.json: TICKET_FRAMES\[3\]: \{DATE:à\}"),
+     ("names.json", _set(("PERSON_TITLES", "options", 1), "Mon pote"),
+      r"names\.json: PERSON_TITLES\[1\]: 'Mon pote' listed twice")],
+)  # fmt: skip
+def test_a_bad_data_file_is_refused_naming_the_file_and_the_entry(tmp_path, file, edit, error):
+    for entry in DATA.iterdir():
+        (tmp_path / entry.name).write_text(entry.read_text(encoding="utf-8"), encoding="utf-8")
+    content = json.loads((tmp_path / file).read_text(encoding="utf-8"))
+    edit(content)
+    (tmp_path / file).write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ValueError, match=error):
+        load_tables(CODE_SLOTS, MENTION_SLOTS, tmp_path)
