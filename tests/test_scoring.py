@@ -22,3 +22,15 @@ def test_sentence_accuracy_by_category_counts_non_trips_right_when_no_pair(token
     assert scores["ents_per_type"]["ARR"]["p"] == pytest.approx(0.5)
     table = format_table("test", scores)
     assert "sentence accuracy: 0.750" in table and "standard" in table
+
+
+def test_evaluate_refuses_an_empty_set_naming_it(tmp_path, tokenizer_nlp):
+    from spacy.tokens import DocBin
+
+    from travel_ner.scoring import evaluate
+
+    tokenizer_nlp.to_disk(tmp_path / "model")
+    DocBin().to_disk(tmp_path / "empty.spacy")
+    with pytest.raises(ValueError, match=r"empty.spacy holds no sentence"):
+        evaluate(tmp_path / "model", {"empty": tmp_path / "empty.spacy"}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

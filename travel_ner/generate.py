@@ -62,7 +62,9 @@ TRIP_KINDS: Options = _TABLES["TRIP_KINDS"]
 TEXTED_KINDS: Options = _TABLES["TEXTED_KINDS"]
 COMPOUND_KINDS: Options = _TABLES["COMPOUND_KINDS"]
 NON_TRIP_WEIGHTS: dict[str, float] = _TABLES["NON_TRIP_WEIGHTS"]
-TRIP_CATEGORIES = ("standard", "inverted", "no_markers", "lowercase", "typo", "compound", "via")
+# trips.json: the cores of each kind of trip built from a frame (each such kind is also a category)
+KIND_CORES: dict[str, Options] = {kind: _TABLES[table] for kind, table in _TABLES["KIND_CORES"].items()}
+TRIP_CATEGORIES = (*KIND_CORES, "no_markers", "lowercase", "typo", "compound")
 NON_TRIP_CATEGORIES = ("not_trip", "foreign")
 MAX_TRIES = 200  # attempts at a sentence not already produced (or excluded) before giving up
 # slots.json
@@ -71,7 +73,6 @@ TEXT_SLOTS: dict[str, tuple[Option, ...]] = _TABLES["TEXT_SLOTS"] | NUMBER_SLOTS
 REQUEST_FRAMES: Options = _TABLES["REQUEST_FRAMES"]
 FORWARD_CORES: Options = _TABLES["FORWARD_CORES"]
 INVERTED_CORES: Options = _TABLES["INVERTED_CORES"]
-VIA_CORES: Options = _TABLES["VIA_CORES"]
 NO_MARKER_CORES: Options = _TABLES["NO_MARKER_CORES"]
 NO_MARKER_FRAMES: Options = _TABLES["NO_MARKER_FRAMES"]
 CLAUSE_FRAMES: dict[str, Options] = _TABLES["CLAUSE_FRAMES"]
@@ -333,7 +334,7 @@ def _trip(
     variant: bool = False,
     ends: tuple[Place, Place] | None = None,
 ) -> list[Piece]:
-    """A trip of ``kind`` (standard, inverted, no_markers, via) with one DEP and one ARR (``ends`` if given)."""
+    """A trip of ``kind`` (no_markers or one of ``KIND_CORES``) with one DEP and one ARR (``ends`` if given)."""
     if ends is None:
         dep = pools.pick(rng, (), pool)
         arr = pools.pick(rng, (dep,), pool)
@@ -350,11 +351,11 @@ def _trip(
         else:
             frame = rng.choice(TICKET_FRAMES)
     else:
-        extra["CORE"] = {"standard": FORWARD_CORES, "inverted": INVERTED_CORES, "via": VIA_CORES}[kind]
+        extra["CORE"] = KIND_CORES[kind]
         draw = rng.random()
         if draw < CLAUSE_SHARE.get(kind, 0.0):
             frame = rng.choice(CLAUSE_FRAMES[kind])
-        elif draw < CLAUSE_SHARE.get(kind, 0.0) + SPECIFIC_SHARE:
+        elif draw < CLAUSE_SHARE.get(kind, 0.0) + SPECIFIC_SHARE and kind in SPECIFIC_FRAMES:
             frame = rng.choice(SPECIFIC_FRAMES[kind])
         else:
             frame = rng.choice(REQUEST_FRAMES)
@@ -524,11 +525,12 @@ def _foreign(rng: random.Random, pools: _Pools) -> list[Piece]:
     return pieces
 
 
+def _kind(kind: str) -> Callable[[random.Random, _Pools], list[Piece]]:
+    return lambda rng, pools: _trip(rng, pools, kind)
+
+
 BUILDERS: dict[str, Callable[[random.Random, _Pools], list[Piece]]] = {
-    "standard": lambda rng, pools: _trip(rng, pools, "standard"),
-    "inverted": lambda rng, pools: _trip(rng, pools, "inverted"),
-    "no_markers": lambda rng, pools: _trip(rng, pools, "no_markers"),
-    "via": lambda rng, pools: _trip(rng, pools, "via"),
+    **{kind: _kind(kind) for kind in (*KIND_CORES, "no_markers")},
     "lowercase": _lowercase,
     "typo": _typo,
     "compound": _compound,

@@ -92,6 +92,8 @@ def evaluate(model: Path, sets: dict[str, Path], output_dir: Path) -> dict[str, 
         if not path.is_file():
             raise FileNotFoundError(f"{path} not found: run the 'corpus' step first")
         gold = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+        if not gold:
+            raise ValueError(f"{path} holds no sentence: nothing to score (check the files it is built from)")
         predicted = list(nlp.pipe(doc.text for doc in gold))
         metrics[name] = score_predictions(predicted, gold)
         pages[name] = displacy.render(predicted, style="ent", page=True, jupyter=False)
