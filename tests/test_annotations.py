@@ -52,6 +52,11 @@ def test_bad_markup_names_file_line_and_text(tmp_path, line, message):
     assert f"{path}:3" in str(err.value)
 
 
+def test_a_byte_order_mark_is_no_sentence_and_keeps_the_first_header(tmp_path):
+    path = write(tmp_path, "\ufeff## inverted\nÀ [Lyon](ARR) depuis [Nantes](DEP)\n")
+    assert [(s.text, s.category) for s in read_annotated(path)] == [("À Lyon depuis Nantes", "inverted")]
+
+
 def test_non_utf8_file_names_the_line(tmp_path):
     path = write(tmp_path, "de [Paris](DEP) vers [Lyon](ARR)\nde [B\xe9ziers](DEP) vers [Agde](ARR)\n".encode("latin-1"))
     with pytest.raises(AnnotationError, match=r":2: not valid UTF-8"):

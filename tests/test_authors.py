@@ -136,3 +136,14 @@ def test_scores_by_tag_and_author(tokenizer_nlp):
         "texting": {"n": 1, "accuracy": 0.0},
     }
     assert scores["by_author"]["a1"]["accuracy"] == 0.0 and scores["author_macro_accuracy"] == 0.5
+
+
+def test_a_sentence_in_both_handwritten_files_is_refused(tmp_path):
+    assets = tmp_path / "assets"
+    (assets / "handwritten").mkdir(parents=True)
+    for name in ("dev", "test"):
+        (assets / "handwritten" / f"{name}.txt").write_text("## standard\nDe [Metz](DEP) à [Nancy](ARR).\n")
+    author_folder(assets, FILES, SPLITS)
+    with pytest.raises(AnnotationError, match=r"test.txt:2: .* same sentence as .*dev.txt:2"):
+        build_corpus(assets, tmp_path / "corpus", n_train=20, n_eval=5)
+    assert not (tmp_path / "corpus").exists()

@@ -87,6 +87,7 @@ def read_annotated(path: Path, allowed_tags: Collection[str] | None = None) -> l
     except UnicodeDecodeError as err:
         line_no = path.read_bytes()[: err.start].count(b"\n") + 1
         raise AnnotationError(f"{path}:{line_no}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
+    content = content.removeprefix("\ufeff")  # a byte-order mark is no sentence
     tags: tuple[str, ...] = ("standard",)
     sentences = []
     for line_no, raw in enumerate(content.splitlines(), start=1):
