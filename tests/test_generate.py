@@ -23,7 +23,9 @@ from travel_ner.generate import (
     attach,
     generate,
     misspell,
+    render,
     strip_accents,
+    to_annotated,
 )
 from travel_ner.generator_tables import DATA, load_tables
 from travel_ner.places import WORD_NAMES, split_places
@@ -305,3 +307,11 @@ def test_a_bad_data_file_is_refused_naming_the_file_and_the_entry(tmp_path, file
     (tmp_path / file).write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ValueError, match=error):
         load_tables(CODE_SLOTS, MENTION_SLOTS, tmp_path)
+
+
+def test_no_full_stop_after_a_name_ending_in_one_letter(tokenizer_nlp):
+    """ "Plouezoc'h." is read as "Plouezoc'" | "h.": the dot goes, at the end of a sentence too."""
+    for template in ("Je suis {DEP:à}.", "Je suis {DEP:à}. Je vais {ARR:à}."):
+        pieces = render(template, {"DEP": ("Plouezoc'h", "DEP"), "ARR": ("Brest", "ARR")})
+        doc = to_doc(tokenizer_nlp, to_annotated(pieces, "standard"))
+        assert [ent.text for ent in doc.ents][0] == "Plouezoc'h"

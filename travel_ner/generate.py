@@ -236,8 +236,9 @@ def render(template: str, mentions: Mapping[str, tuple[str, str | None]]) -> lis
     pieces.append((template[pos:], None))
     # The tokenizer reads "Plouezoc'h. Je" as "Plouezoc'" | "h." (an abbreviation): no full stop after such a name.
     for i in range(1, len(pieces) - 1, 2):
-        if _ONE_LETTER_END.search(pieces[i][0]) and pieces[i + 1][0].startswith(". "):
-            pieces[i + 1] = ("," + pieces[i + 1][0][1:], None)
+        after = pieces[i + 1][0]
+        if _ONE_LETTER_END.search(pieces[i][0]) and after.startswith("."):
+            pieces[i + 1] = ("," + after[1:] if after.startswith(". ") else after.lstrip("."), None)
     return pieces
 
 
