@@ -90,5 +90,25 @@ def optimizers(
     typer.echo(optimizers_report(model))
 
 
+@app.command()
+def serve(
+    model: Path = typer.Argument(..., help="Trained pipeline, e.g. training/model-best"),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on; 0.0.0.0 opens the server to the network"),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"),
+) -> None:
+    """Serve the pipeline over HTTP: a page to try sentences at /, a JSON API at /api/predict, /health."""
+    try:
+        from .serve import ModelError, load_model, run
+    except ModuleNotFoundError as err:
+        typer.secho(f"serve needs {err.name}: pip install 'travel_ner[serve]'", fg="red", err=True)
+        raise typer.Exit(1)
+    try:
+        nlp = load_model(model)
+    except ModelError as err:
+        typer.secho(str(err), fg="red", err=True)
+        raise typer.Exit(1)
+    run(nlp, host, port)
+
+
 if __name__ == "__main__":
     app()
