@@ -303,7 +303,7 @@ def _variant(name: str, rng: random.Random) -> str:
     """How people actually write a compound name: St-/Ste-, spaces for hyphens."""
     if rng.random() < 0.5:
         name = re.sub(r"\bSainte?-", lambda m: rng.choice(SAINT_VARIANTS[m.group()]), name)
-    if rng.random() < 0.3:
+    if rng.random() < 0.5:
         name = name.replace("-", " ")
     return name
 
@@ -405,8 +405,13 @@ def _unaccented(pieces: Sequence[Piece], rng: random.Random) -> list[Piece]:
     return [(strip_accents(text) if label is None or names_too else text, label) for text, label in pieces]
 
 
+COMPOUND_TEXTED_SHARE = 0.3  # texted trips between long names: "pont a mousson", "saint valery en caux"
+
+
 def _lowercase(rng: random.Random, pools: _Pools) -> list[Piece]:
-    return _case(_plain_trip(rng, pools, TEXTED_KINDS, variant=rng.random() < 0.5), rng, texting=0.6)
+    pool = pools.compound if rng.random() < COMPOUND_TEXTED_SHARE else None
+    trip = _trip(rng, pools, rng.choice(TEXTED_KINDS), pool, variant=rng.random() < 0.5)
+    return _case(trip, rng, texting=0.6)
 
 
 def _typo(rng: random.Random, pools: _Pools) -> list[Piece]:
@@ -494,7 +499,7 @@ NON_TRIP_DRAWS: dict[str, Callable[[random.Random], str]] = {
     "no_place": lambda rng: expand(rng.choice(NO_PLACE), rng),
     "gibberish": _gibberish,
 }
-NON_TRIP_RECASED = 0.2  # share of non-trips lowercased or texted, like trips of the lowercase category
+NON_TRIP_RECASED = 0.35  # share of non-trips lowercased or texted, like trips of the lowercase category
 
 
 def _not_trip(rng: random.Random, pools: _Pools) -> list[Piece]:
