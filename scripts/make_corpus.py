@@ -15,7 +15,7 @@ def main(
     seed: int = typer.Option(0, help="Seed of the generator and of the place split"),
     n_train: int = typer.Option(20000, help="Generated training sentences"),
     n_eval: int = typer.Option(600, help="Generated dev and test sentences (each), on unseen places"),
-    author_weight: int = typer.Option(1, help="Times each train author's sentence is repeated in training"),
+    author_weight: int = typer.Option(3, help="Times each train author's sentence is repeated in training"),
 ) -> None:
     for name, value in (("--n-train", n_train), ("--n-eval", n_eval), ("--author-weight", author_weight)):
         if value < 0:

@@ -31,14 +31,17 @@ SPEED_BASELINE = "fr_core_news_sm"
 MAIN_RUN = ("tuned", "configs/config_tuned.cfg")
 
 
-def train_and_score(config: Path, overrides: dict[str, Any], corpus: Path, output: Path) -> dict[str, Any]:
+def train_and_score(
+    config: Path, overrides: dict[str, Any], corpus: Path, output: Path, sets: tuple[str, ...] = ("test", "handwritten_test")
+) -> dict[str, Any]:
+    """Train ``config`` with ``overrides`` on ``corpus``, then score model-best on each of ``sets``."""
     from spacy.cli.train import train
 
     start = time.perf_counter()
     train(config, output, overrides={"paths.train": str(corpus / "train.spacy"), "paths.dev": str(corpus / "dev.spacy"), **overrides})
     seconds = time.perf_counter() - start
-    sets = {name: corpus / f"{name}.spacy" for name in ("test", "handwritten_test")}
-    return {"train_seconds": seconds, **evaluate(output / "model-best", sets, output)}
+    paths = {name: corpus / f"{name}.spacy" for name in sets}
+    return {"train_seconds": seconds, **evaluate(output / "model-best", paths, output)}
 
 
 def choices_table(results: dict[str, dict[str, Any]], max_steps: int) -> str:

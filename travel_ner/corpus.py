@@ -26,7 +26,7 @@ from .places import split_places
 SPLITS = ("train", "dev", "test", "handwritten_test", "authors_dev", "authors_test")
 
 
-def assemble(assets: Path, seed: int, n_train: int, n_eval: int, author_weight: int = 1) -> dict[str, list[Annotated]]:
+def assemble(assets: Path, seed: int, n_train: int, n_eval: int, author_weight: int = 3) -> dict[str, list[Annotated]]:
     """The sentences of every split, keyed by the name of the ``.spacy`` file they go to.
 
     Each generated split excludes the sentences already taken, hand-written and
@@ -63,7 +63,7 @@ def build_corpus(
     seed: int = 0,
     n_train: int = 20000,
     n_eval: int = 600,
-    author_weight: int = 1,
+    author_weight: int = 3,
 ) -> dict[str, dict[str, int]]:
     """Write ``output_dir/<split>.spacy`` for every split of ``SPLITS``; return sentence and label counts."""
     splits = assemble(assets, seed, n_train, n_eval, author_weight)
