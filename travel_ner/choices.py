@@ -22,10 +22,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "reference": ("configs/config.cfg", {}),
     "tuned_no_vectors": ("configs/config_tuned.cfg", NO_VECTORS),
     "tuned_window_1": ("configs/config_tuned.cfg", {"components.tok2vec.model.encode.window_size": 1}),
-    "tuned_width_96_depth_4": (
-        "configs/config_tuned.cfg",
-        {"components.tok2vec.model.encode.width": 96, "components.tok2vec.model.encode.depth": 4},
-    ),
+    "tuned_depth_3": ("configs/config_tuned.cfg", {"components.tok2vec.model.encode.depth": 3}),
 }
 SPEED_BASELINE = "fr_core_news_sm"
 MAIN_RUN = ("tuned", "configs/config_tuned.cfg")
