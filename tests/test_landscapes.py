@@ -4,7 +4,7 @@ import numpy
 import pytest
 from thinc.api import registry
 
-from travel_ner import optimizers  # noqa: F401 -- registers ours without entry points
+from travel_ner import optim  # noqa: F401 -- registers ours without entry points
 from travel_ner.landscapes import (
     BOWL_STEPS,
     BOWL_TOLERANCE,

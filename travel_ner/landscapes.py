@@ -38,6 +38,9 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "NAdam.v1": {"learn_rate": 0.05},
     "RAdam.v1": {"learn_rate": 0.05},
     "Lion.v1": {"learn_rate": 0.015},
+    "Rprop.v1": {"learn_rate": 0.01},
+    "ASGD.v1": {"learn_rate": 0.05},
+    "Adafactor.v1": {"learn_rate": 0.05},
 }
 
 #: The test's promise: with SETTINGS, every optimizer ends within
