@@ -3,6 +3,10 @@ with each block, on small pipelines."""
 
 import importlib.util
 import io
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, Tuple
 
@@ -16,9 +20,7 @@ from thinc.api import Config, registry
 
 from travel_ner.benchmark import (
     ALL_OPTIMIZERS,
-    DEFAULT_CONFIG,
-    OPTIMIZER_BLOCKS,
-    PROJECT_ROOT,
+    DEFAULT_PIPELINE,
     SAMPLE_TRIPS,
     sample_examples,
     benchmark_markdown,
@@ -73,6 +75,9 @@ use_upper = true
 width = 16
 """
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "config.cfg"
+OPTIMIZER_BLOCKS = PROJECT_ROOT / "configs" / "optimizers"
 BLOCKS = sorted(OPTIMIZER_BLOCKS.glob("*.cfg"))
 
 
@@ -124,6 +129,8 @@ STATE_FLOATS: Dict[Tuple[str, Tuple[Tuple[str, Any], ...]], float] = {
     ("AdaMax.v1", ()): 2,
     ("NAdam.v1", ()): 2,
     ("Lion.v1", ()): 1,
+    ("Rprop.v1", ()): 2,
+    ("ASGD.v1", ()): 1,
 }
 
 
@@ -135,6 +142,16 @@ def test_state_floats(small_nlp, name, settings):
     assert floats == STATE_FLOATS[(name, settings)]
     for key, w in trainable_params(small_nlp).items():  # pipeline untouched
         numpy.testing.assert_array_equal(w, before[key])
+
+
+def test_adafactor_state_is_factored(small_nlp):
+    """A row and a column per matrix (over its last two axes), a full copy per vector."""
+    params = trainable_params(small_nlp)
+    expected = sum(
+        w.size if w.ndim < 2 else w.size // w.shape[-1] + w.size // w.shape[-2] for w in params.values()
+    ) / sum(w.size for w in params.values())
+    assert state_floats(make_optimizer("Adafactor.v1"), params) == pytest.approx(expected)
+    assert expected < 0.5  # 0.07 on the project's pipeline: its matrices are larger
 
 
 def test_benchmark_table(small_nlp):
@@ -162,12 +179,20 @@ def test_bench_script(small_model_path, tmp_path):
     assert "| Lion.v1 |" in output.read_text(encoding="utf8")
 
 
+def first_rate(block: Path) -> float:
+    """0 for a warmup_linear block, the constant of a block without schedule (Rprop)."""
+    rate = read_optimizer_block(block)["training"]["optimizer"]["learn_rate"]
+    return 0.0 if isinstance(rate, dict) else rate
+
+
 def test_blocks_cover_every_optimizer_and_resolve():
     names = []
     for block in BLOCKS:
         config = read_optimizer_block(block)
         optimizer = registry.resolve(config["training"])["optimizer"]
-        assert optimizer.learn_rate == 0.0  # warmup_linear starts at 0
+        assert optimizer.learn_rate == first_rate(block)
+        if isinstance(config["training"]["optimizer"]["learn_rate"], dict):
+            assert config["training"]["optimizer"]["learn_rate"]["@schedules"] == "warmup_linear.v1"
         names.append(config["training"]["optimizer"]["@optimizers"])
     assert sorted(names) == sorted(ALL_OPTIMIZERS)
 
@@ -223,4 +248,28 @@ def test_trains_a_few_steps_with_block(block, tiny_corpus):
     after = trainable_params(nlp)
     assert all(numpy.isfinite(w).all() for w in after.values())
     assert any(not numpy.array_equal(w, before[key]) for key, w in after.items())
-    assert "Initial learn rate: 0.0" in log.getvalue()
+    assert f"Initial learn rate: {first_rate(block)}" in log.getvalue()
+
+
+@pytest.mark.slow  # builds and installs a wheel: about 10 s
+def test_installed_package_runs_without_the_checkout(tmp_path):
+    """Built as a wheel and installed away from the repository, the package finds nothing through
+    a path into it: ``python -m travel_ner optimizers`` runs from an unrelated folder."""
+    source = tmp_path / "source"
+    shutil.copytree(PROJECT_ROOT / "travel_ner", source / "travel_ner", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", source)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    dist, site, elsewhere = tmp_path / "dist", tmp_path / "site", tmp_path / "elsewhere"
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", dist, source], check=True)
+    subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", site, *dist.glob("*.whl")], check=True)
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}  # before the editable install of the checkout
+
+    def run(*args: str) -> str:
+        command = [sys.executable, *args]
+        return subprocess.run(command, cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout
+
+    assert run("-c", "import travel_ner; print(travel_ner.__file__)").startswith(str(site))
+    report = run("-m", "travel_ner", "optimizers")
+    assert DEFAULT_PIPELINE in report
+    assert "| Lion.v1 |" in report and "| Adam.v1 | `learn_rate=0.001" in report

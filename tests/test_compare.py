@@ -7,9 +7,15 @@ parallel runs, failures, determinism), not the scores.
 
 import importlib.util
 import json
+import os
 import random
+import re
 import shutil
+import signal
 import statistics
+import subprocess
+import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
@@ -22,7 +28,7 @@ from spacy.tokens import DocBin
 from spacy.util import registry
 from typer.testing import CliRunner
 
-from travel_ner import optimizers  # noqa: F401 -- registers ours without entry points
+from travel_ner import optim  # noqa: F401 -- registers ours without entry points
 from travel_ner.compare import (
     Budget,
     RunSpec,
@@ -111,7 +117,8 @@ def test_write_learn_rates_keeps_comments_order_and_other_rates(root, tmp_path):
     assert [e.name for e in after] == [e.name for e in before]
     assert {e.name: e.learn_rate for e in after} == {**{e.name: e.learn_rate for e in before}, "Lion.v1": 0.000123}
     assert list_path.read_text(encoding="utf8").startswith("# Optimizers that `compare` trains")
-    assert srsly.read_yaml(list_path)["optimizers"][-1]["source"] == "lr-sweep (test)"
+    sources = {item["name"]: item["source"] for item in srsly.read_yaml(list_path)["optimizers"]}
+    assert sources["Lion.v1"] == "lr-sweep (test)" and sources["SGD.v1"] != "lr-sweep (test)"
 
 
 def test_select_refuses_unknown_names(root):
@@ -237,3 +244,55 @@ def test_lr_sweep_writes_the_best_non_diverged_rate_to_the_list_file(root, corpu
     assert best == {"SGD.v1": 0.1, "Adam.v1": 1e-3}
     assert {e.name: e.learn_rate for e in read_entries(list_path)} == best
     assert (output / "lr_sweep.png").stat().st_size > 1000
+
+
+def session_processes(session: int) -> dict[int, str]:
+    """The live processes of a session (zombies aside), by pid: their command lines."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            fields = text[text.rindex(")") + 2 :].split()  # state, ppid, pgrp, session, ...
+            if int(fields[3]) == session and fields[0] != "Z":
+                found[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):  # ended meanwhile
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table in /proc")
+@pytest.mark.parametrize("to_group", [True, False], ids=["ctrl-c", "kill-int"])
+def test_an_interrupted_comparison_leaves_no_process_behind(root, corpus, tmp_path, to_group):
+    """Ctrl-C sends SIGINT to the whole process group, ``kill -INT`` to the command alone: either
+    way the runs, the forkserver and the resource tracker are gone once the command has exited."""
+    list_path = write_list(tmp_path / "compare.yml", root, {"SGD.v1": 0.1, "Adam.v1": 0.001})
+    options = {"--optimizers": list_path, "--steps": 5000, "--seeds": 1, "--jobs": 2, "--eval-frequency": 5000,
+               "--train-limit": 0, "--dev-limit": 0}
+    command = [sys.executable, str(root / "scripts" / "compare.py"), str(root / "configs" / "config.cfg"),
+               str(corpus), str(tmp_path / "out"), *(str(x) for item in options.items() for x in item)]
+    log = tmp_path / "log.txt"
+    with log.open("w") as handle:
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not re.search(r"compare steps: +\d+%\|[^|]*\| *[1-9]\d*/", log.read_text()):  # a run is training
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.5)
+        started = list(session_processes(process.pid).values())
+        assert sum("multiprocessing.forkserver" in line for line in started) >= 2  # the server and a run
+        assert any("multiprocessing.resource_tracker" in line for line in started)
+        if to_group:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 130  # typer's exit status for a KeyboardInterrupt
+        deadline = time.monotonic() + 15
+        while (left := session_processes(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not left
+        assert "Traceback" not in log.read_text()  # the runs end quietly
+        assert not list((tmp_path / "out" / "runs").glob("*.json"))  # nothing recorded: both run again
+    finally:
+        for pid in session_processes(process.pid):
+            os.kill(pid, signal.SIGKILL)

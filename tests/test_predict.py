@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from travel_ner.__main__ import app
 from travel_ner.annotations import TOKENIZER_CONFIG
-from travel_ner.predict import INVALID, Trip, TripFilter, extract_trip, predict_file, read_lines, trip_filter
+from travel_ner import predict
+from travel_ner.predict import INVALID, Trip, TripFilter, answer_lines, extract_trip, read_lines, trip_filter
 
 MARKERS = {"de": "DEP", "depuis": "DEP", "à": "ARR", "vers": "ARR"}
 
@@ -113,7 +114,7 @@ def test_read_lines_flags_each_bad_line():
     assert lines[4].problem == ""
 
 
-def test_predict_file_answers_every_line_with_an_id(nlp, tmp_path):
+def test_answer_lines_answers_every_line_with_an_id(nlp, tmp_path):
     long_sentence = "de Brest à Nantes " + "blabla " * 1500
     source = tmp_path / "in.csv"
     source.write_bytes(
@@ -123,7 +124,7 @@ def test_predict_file_answers_every_line_with_an_id(nlp, tmp_path):
     )
     log = io.StringIO()
     out = tmp_path / "out.csv"
-    assert predict_file(nlp, source, out, log=log) == 5
+    assert answer_lines(nlp, source.read_bytes(), str(source), out, log=log) == 5
     assert out.read_text().splitlines() == ["1,Brest,Nantes", "2,INVALID", "3,INVALID", "4,INVALID", "5,Brest,Nantes"]
     assert len(long_sentence) > 10_000
     messages = log.getvalue()
@@ -163,9 +164,37 @@ def test_cli_bad_arguments(model_dir, tmp_path, args, message):
     assert result.exit_code != 0 and message in result.output
 
 
-def test_cli_refuses_a_folder_that_is_no_model(tmp_path):
-    result = CliRunner().invoke(app, ["predict", str(tmp_path), "de Paris à Lyon"])
-    assert result.exit_code != 0 and "is not a trained pipeline" in result.output
+PREDICT = ["predict", "MODEL", "de Paris à Lyon"]
+EVALUATE = ["evaluate", "MODEL", "MINE"]
+OPTIMIZERS = ["optimizers", "--model", "MODEL"]
+MISSING = "{model} is not a trained pipeline (no config.cfg); run the 'train' step first"
+BROKEN = "{model} cannot be loaded as a pipeline: [E"
+
+
+@pytest.mark.parametrize("command, broken, message", [
+    (PREDICT, False, MISSING), (EVALUATE, False, MISSING), (OPTIMIZERS, False, MISSING),
+    (PREDICT, True, BROKEN), (EVALUATE, True, BROKEN),
+])
+def test_cli_a_missing_or_broken_model_is_one_line(tmp_path, command, broken, message):
+    model = tmp_path / "model"
+    if broken:  # a config whose component spaCy does not know, as from another project
+        model.mkdir()
+        (model / "config.cfg").write_text('[nlp]\nlang = "fr"\npipeline = ["x"]\n\n[components.x]\nfactory = "nope"\n')
+    mine = tmp_path / "mine.txt"
+    mine.write_text("de [Brest](DEP) à [Nantes](ARR)\n", encoding="utf-8")
+    args = [str(model) if a == "MODEL" else str(mine) if a == "MINE" else a for a in command]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(message.format(model=model))
+
+
+@pytest.mark.parametrize("text", ["", "## standard\n# a comment\n\n"])
+def test_cli_evaluate_refuses_a_file_without_sentences(model_dir, tmp_path, text):
+    mine = tmp_path / "mine.txt"
+    mine.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", str(model_dir), str(mine)])
+    assert result.exit_code == 1
+    assert result.stderr == f"{mine} holds no sentence (only blank, comment or '##' header lines): nothing to score\n"
 
 
 def test_cli_evaluate_scores_own_annotated_sentences(model_dir, tmp_path):
@@ -186,3 +215,69 @@ def test_cli_evaluate_reports_bad_annotations(model_dir, tmp_path):
     mine.write_text("de [Brest](DEPART) à [Nantes](ARR)\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["evaluate", str(model_dir), str(mine)])
     assert result.exit_code == 1 and f"{mine}:1: unknown label 'DEPART'" in result.output
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("log, lines, large, bar", [
+    (io.StringIO(), 3, 5_000, False),  # a small file in a pipe or log: no bar
+    (Terminal(), 3, 5_000, True),
+    (io.StringIO(), 3, 3, True),  # a large file: a bar wherever stderr goes
+])
+def test_progress_bar_on_a_terminal_or_a_large_file(nlp, monkeypatch, capsys, log, lines, large, bar):
+    monkeypatch.setattr(predict, "LARGE_INPUT", large)
+    raw = "".join(f"{i},de Brest à Nantes\n" for i in range(lines)).encode()
+    assert answer_lines(nlp, raw, "in.csv", None, log=log) == lines
+    assert ("in.csv: 100%" in log.getvalue() and f"{lines}/{lines}" in log.getvalue()) == bar
+    assert capsys.readouterr().out == "".join(f"{i},Brest,Nantes\n" for i in range(lines))
+
+
+def test_cli_reads_stdin_and_writes_stdout_for_a_dash(model_dir):
+    lines = "1,depuis Lille vers Rouen\n2,rien\n"
+    for args in (["--input", "-"], ["--input", "-", "--output", "-"]):
+        result = CliRunner().invoke(app, ["predict", str(model_dir), *args], input=lines)
+        assert result.exit_code == 0, result.output
+        assert result.stdout == "1,Lille,Rouen\n2,INVALID\n"
+        assert "2 lines answered" in result.stderr
+
+
+def test_cli_refuses_a_binary_file_and_writes_nothing(model_dir, tmp_path):
+    source = tmp_path / "photo.csv"
+    source.write_bytes(b"1,de Brest \xc3\xa0 Nantes\n\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\n")
+    out = tmp_path / "out.csv"
+    for args in (["--input", str(source), "--output", str(out)], ["--input", str(source)], ["--input", "-"]):
+        result = CliRunner().invoke(app, ["predict", str(model_dir), *args], input=source.read_bytes())
+        name = "<stdin>" if args[1] == "-" else str(source)
+        assert result.exit_code == 1
+        assert f"Nothing written: {name}:4: a NUL byte (byte 30): this is a binary file" in result.stderr
+        assert result.stdout == "" and not out.exists()
+
+
+def test_cli_refuses_an_output_that_is_the_input(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("1,de Brest à Nantes\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(source)
+    for output in (source, link, tmp_path / "." / "in.csv"):
+        result = CliRunner().invoke(app, ["predict", str(model_dir), "--input", str(source), "--output", str(output)])
+        assert result.exit_code == 1
+        assert f"{output} is the input file {source}: the answers would replace its sentences" in result.stderr
+        assert source.read_text() == "1,de Brest à Nantes\n"
+
+
+def test_cli_n_process_gives_the_same_answers(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("".join(f"{i},depuis Lille vers Rouen\n{i}b,rien\n" for i in range(300)))
+    answers = {}
+    for n in (1, 2):
+        out = tmp_path / f"out{n}.csv"
+        args = ["predict", str(model_dir), "--input", str(source), "--output", str(out), "--n-process", str(n)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        answers[n] = out.read_text()
+    assert answers[1] == answers[2] and answers[1].count("Lille,Rouen") == 300
+    result = CliRunner().invoke(app, ["predict", str(model_dir), "--input", str(source), "--n-process", "0"])
+    assert result.exit_code == 2 and "--n-process" in result.output

@@ -63,3 +63,16 @@ def test_predict_cli_on_the_trained_model(project, tmp_path):
     lines = result.stdout.splitlines()
     assert len(lines) == 2 and lines[0].startswith("1,") and lines[1] == "2,INVALID"
     assert ":2: empty line" in result.stderr
+
+
+def test_predict_cli_reads_stdin_and_answers_alike_in_two_processes(project):
+    lines = "".join(f"{i},Je veux aller de Marseille à Paris\n{i}b,Il pleut à Nantes\n" for i in range(300))
+    model = str(project / "training" / "model-best")
+    answers = [
+        subprocess.run(
+            [sys.executable, "-m", "travel_ner", "predict", model, "--input", "-", "--n-process", n],
+            input=lines, capture_output=True, text=True, check=True,
+        ).stdout
+        for n in ("1", "2")
+    ]
+    assert answers[0] == answers[1] and len(answers[0].splitlines()) == 600

@@ -3,35 +3,68 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
+if TYPE_CHECKING:
+    from spacy.language import Language
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def fail(message: str) -> NoReturn:
+    """Stop with ``message`` as one line on stderr, instead of a traceback."""
+    typer.secho(message, fg="red", err=True)
+    raise typer.Exit(1)
+
+
+def check_model(model: Path) -> None:
+    """Refuse a path that holds no saved pipeline, before any slow work."""
+    if not (model / "config.cfg").is_file():
+        fail(f"{model} is not a trained pipeline (no config.cfg); run the 'train' step first")
+
+
+def load_trained(model: Path) -> Language:
+    """The pipeline saved at ``model``; spaCy's error on one line if it cannot be loaded."""
+    import spacy
+
+    check_model(model)
+    try:
+        return spacy.load(model)
+    except (OSError, ValueError) as err:
+        fail(f"{model} cannot be loaded as a pipeline: {str(err).strip().splitlines()[0]}")
 
 
 @app.command()
 def predict(
     model: Path = typer.Argument(..., help="Trained pipeline, e.g. training/model-best"),
     sentence: Optional[str] = typer.Argument(None, help="One sentence to resolve"),
-    input: Optional[Path] = typer.Option(None, "--input", "-i", help="File of 'id,sentence' lines"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write results (default: stdout)"),
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help="File of 'id,sentence' lines; - reads stdin"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write results (default or -: stdout)"),
+    n_process: int = typer.Option(
+        1, "--n-process", min=1, help="Processes answering a file (forked, sharing the pipeline): for large files"
+    ),
 ) -> None:
     """Print the departure and arrival of a sentence, or answer a file of 'id,sentence' lines."""
-    import spacy
-
-    from .predict import INVALID, predict_file, predict_texts
+    from .predict import INVALID, STDIO, InputError, answer_lines, check_paths, predict_texts, read_input, source_name
 
     if (sentence is None) == (input is None):
         raise typer.BadParameter("give either a SENTENCE or --input FILE, not both or neither")
-    if input is not None and not input.is_file():
+    if input not in (None, STDIO) and not input.is_file():
         raise typer.BadParameter(f"input file {input} does not exist")
-    if not (model / "config.cfg").is_file():
-        raise typer.BadParameter(f"{model} is not a trained pipeline (no config.cfg); run the 'train' step first")
-    nlp = spacy.load(model)
+    check_model(model)
     if input is not None:
-        count = predict_file(nlp, input, output)
-        typer.echo(f"{count} lines answered" + (f", written to {output}" if output else ""), err=True)
+        try:  # before the model loads (seconds), and before anything is written
+            check_paths(input, output)
+            raw = read_input(input)
+        except InputError as err:
+            fail(f"Nothing written: {err}")
+    nlp = load_trained(model)
+    if input is not None:
+        count = answer_lines(nlp, raw, source_name(input), output, n_process=n_process)
+        written = f", written to {output}" if output not in (None, STDIO) else ""
+        typer.echo(f"{count} lines answered{written}", err=True)
         return
     trip = next(predict_texts(nlp, [sentence]))
     typer.echo(f"departure: {trip.departure}\narrival: {trip.arrival}" if trip else INVALID)
@@ -43,19 +76,23 @@ def evaluate(
     annotated: Path = typer.Argument(..., help="Annotated sentences in the assets/ format"),
 ) -> None:
     """Score a pipeline on your own annotated sentences: entity P/R/F and sentence accuracy by category."""
-    import spacy
-
     from .annotations import AnnotationError, read_annotated, to_doc
     from .scoring import format_table, score
 
     if not annotated.is_file():
         raise typer.BadParameter(f"annotated file {annotated} does not exist")
-    nlp = spacy.load(model)
+    check_model(model)
     try:
-        gold = [to_doc(nlp, sentence) for sentence in read_annotated(annotated)]
+        sentences = read_annotated(annotated)
     except AnnotationError as err:
-        typer.secho(str(err), fg="red", err=True)
-        raise typer.Exit(1)
+        fail(str(err))
+    if not sentences:
+        fail(f"{annotated} holds no sentence (only blank, comment or '##' header lines): nothing to score")
+    nlp = load_trained(model)
+    try:
+        gold = [to_doc(nlp, sentence) for sentence in sentences]
+    except AnnotationError as err:
+        fail(str(err))
     typer.echo(format_table(str(annotated), score(nlp, gold)))
 
 
@@ -82,12 +119,19 @@ def check(files: list[Path] = typer.Argument(..., help="Annotated files in the a
 
 @app.command()
 def optimizers(
-    model: Optional[Path] = typer.Option(None, help="Pipeline to measure state memory on (default: built from configs/config.cfg)")
+    model: Optional[Path] = typer.Option(None, help="Trained pipeline to measure state memory on"),
+    config: Optional[Path] = typer.Option(
+        None, help="Config of a pipeline to build and measure instead (default: spaCy's French tok2vec + ner)"
+    ),
 ) -> None:
     """List every available optimizer with its arguments, defaults and state memory."""
     from .benchmark import optimizers_report
 
-    typer.echo(optimizers_report(model))
+    if model is not None:
+        check_model(model)
+    if config is not None and not config.is_file():
+        raise typer.BadParameter(f"config file {config} does not exist")
+    typer.echo(optimizers_report(model, config))
 
 
 @app.command()

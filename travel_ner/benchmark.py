@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy
 import spacy
+from spacy.cli.init_config import init_config
 from spacy.language import Language
 from spacy.training import Example
 from thinc.api import Config, Optimizer, registry
@@ -22,15 +23,17 @@ from thinc.optimizers import KeyT
 from thinc.types import FloatsXd
 from thinc.util import is_xp_array
 
-from . import optimizers  # noqa: F401 -- registers ours without entry points
+from . import optim  # noqa: F401 -- registers ours without entry points
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "config.cfg"
-OPTIMIZER_BLOCKS = PROJECT_ROOT / "configs" / "optimizers"
+# Without a model or config, as installed (no checkout, so no configs/): spaCy's own
+# French tok2vec + NER. State per parameter does not depend on the architecture.
+DEFAULT_PIPELINE = "spaCy's default French tok2vec + ner"
 THINC_OPTIMIZERS = ("Adam.v1", "RAdam.v1", "SGD.v1")
 OUR_OPTIMIZERS = tuple(
     f"{name}.v1"
-    for name in ("Momentum", "Adagrad", "RMSProp", "AdaDelta", "AdamW", "AdaMax", "NAdam", "Lion")
+    for name in (
+        "Momentum", "Adagrad", "RMSProp", "AdaDelta", "AdamW", "AdaMax", "NAdam", "Lion", "Rprop", "ASGD", "Adafactor"
+    )
 )
 ALL_OPTIMIZERS = THINC_OPTIMIZERS + OUR_OPTIMIZERS
 # Settings that change the state size, reported as extra rows.
@@ -43,7 +46,6 @@ BENCH_LEARN_RATE = 0.001
 # The work the trainer asks of an optimizer in configs/config.cfg (thinc's
 # Adam.v1 there: grad_clip 1.0, L2 0.01 decoupled, parameter averages as every
 # factory's default and every block in configs/optimizers), the same for all.
-# AdamW and Lion take no L2_is_weight_decay: they always decouple.
 BENCH_SETTINGS: Dict[str, Any] = {
     "learn_rate": BENCH_LEARN_RATE,
     "L2": 0.01,
@@ -72,12 +74,15 @@ def sample_examples(nlp: Language) -> List[Example]:
     return examples
 
 
-def load_pipeline(model_path: Optional[Path] = None, config_path: Path = DEFAULT_CONFIG) -> Language:
-    """The trained pipeline if `model_path` exists, else one built from the
-    config and initialized on `sample_examples` (same parameter shapes)."""
-    if model_path is not None and Path(model_path).exists():
+def load_pipeline(model_path: Optional[Path] = None, config_path: Optional[Path] = None) -> Language:
+    """The trained pipeline at `model_path`, else one built from `config_path` (or
+    DEFAULT_PIPELINE) and initialized on `sample_examples` (same parameter shapes)."""
+    if model_path is not None:
         return spacy.load(model_path)
-    config = spacy.util.load_config(config_path)
+    if config_path is None:
+        config = init_config(lang="fr", pipeline=["ner"])
+    else:
+        config = spacy.util.load_config(config_path)
     nlp = spacy.util.load_model_from_config(config, auto_fill=True)
     nlp.initialize(lambda: sample_examples(nlp))
     return nlp
@@ -101,15 +106,10 @@ def trainable_params(nlp: Language) -> Dict[KeyT, FloatsXd]:
 
 def make_optimizer(name: str, **overrides: Any) -> Optimizer:
     """An optimizer from its registered factory, with defaults except
-    `overrides`, and a learn_rate if the factory requires one.
-    L2_is_weight_decay=True is dropped for factories without that argument
-    (AdamW, Lion: they always decouple), so one set of settings serves all."""
+    `overrides`, and a learn_rate if the factory requires one."""
     factory = registry.optimizers.get(name)
-    parameters = inspect.signature(factory).parameters
-    if parameters["learn_rate"].default is inspect.Parameter.empty:
+    if inspect.signature(factory).parameters["learn_rate"].default is inspect.Parameter.empty:
         overrides.setdefault("learn_rate", BENCH_LEARN_RATE)
-    if "L2_is_weight_decay" not in parameters and overrides.get("L2_is_weight_decay") is True:
-        del overrides["L2_is_weight_decay"]
     return factory(**overrides)
 
 
@@ -127,8 +127,8 @@ def _arrays_in(value: Any) -> Iterator[FloatsXd]:
 
 def state_arrays(optimizer: Optimizer) -> Iterator[FloatsXd]:
     """The arrays an optimizer keeps in its attributes (thinc's mom1/mom2,
-    our per-key state, ...), except the parameter averages and our fixed
-    scratch buffers (``_scratch``: at most 2 x chunk_size floats, whatever
+    our per-key state, ...), except the parameter averages and our scratch
+    buffer (``_scratch``: one or two times the largest parameter, whatever
     the model's size, so not state per parameter)."""
     names = [slot for cls in type(optimizer).__mro__ for slot in getattr(cls, "__slots__", ())]
     names += list(getattr(optimizer, "__dict__", {}))
@@ -199,8 +199,8 @@ def benchmark_markdown(
     lines = [
         f"One update over the {len(params)} parameter tensors ({n:,} floats) of the "
         f"pipeline's {', '.join(nlp.pipe_names)}; median of {repeats} interleaved runs. "
-        f"Every optimizer with {_settings_caption(settings)} (L2 decoupled: AdamW and "
-        "Lion always are), the rest its factory's defaults. State floats exclude the "
+        f"Every optimizer with {_settings_caption(settings)}, the rest its factory's "
+        "defaults. State floats exclude the "
         "parameter averages, 1 more for every optimizer with use_averages.",
         "",
         "| optimizer | median ms | vs Adam.v1 | state floats / param |",
@@ -220,13 +220,17 @@ def _arguments(name: str) -> str:
     )
 
 
-def optimizers_report(model_path: Optional[Path] = None) -> str:
+def optimizers_report(model_path: Optional[Path] = None, config_path: Optional[Path] = None) -> str:
     """Every available optimizer with its arguments and defaults, and the
-    state floats it keeps per parameter, measured on the pipeline."""
-    nlp = load_pipeline(model_path)
+    state floats it keeps per parameter, measured on the pipeline that
+    `load_pipeline` gives for `model_path` and `config_path`."""
+    nlp = load_pipeline(model_path, config_path)
     params = trainable_params(nlp)
     n = sum(int(w.size) for w in params.values())
-    source = f"trained pipeline {model_path}" if model_path and Path(model_path).exists() else DEFAULT_CONFIG.name
+    if model_path is not None:
+        source = f"trained pipeline {model_path}"
+    else:
+        source = DEFAULT_PIPELINE if config_path is None else f"pipeline of {config_path}"
     rows: List[Tuple[str, str, float]] = []
     for name in ALL_OPTIMIZERS:
         rows.append((name, _arguments(name), state_floats(make_optimizer(name), params)))

@@ -20,7 +20,8 @@ A run depends only on its spec: the same spec gives the same losses, bit for
 bit, whatever ran beside it. Each run writes its own record file: a
 comparison that is interrupted and started again skips the runs whose record
 matches their spec, and a run that fails (an exception, a diverging loss) is
-recorded without stopping the others.
+recorded without stopping the others. An interrupted comparison (Ctrl-C) stops
+every run it started before it returns: none goes on training in the background.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ import multiprocessing
 import os
 import resource
 import statistics
+import sys
 import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from queue import Empty
 from timeit import default_timer as timer
@@ -269,11 +272,13 @@ def train_run(spec: RunSpec, report: Callable[[int], None]) -> dict[str, Any]:
     return record
 
 
-def execute(spec: RunSpec, path: Path, progress: Any) -> str:
-    """Worker entry point: train, record any failure, save the record; returns the status.
+def execute(spec: RunSpec, path: Path, progress: Any) -> None:
+    """Entry point of a run's process: train, record any failure, save the record.
 
     ``progress`` is a queue that receives step counts; it always receives the
     run's full step count in total, so that the parent's step bar ends full.
+    A Ctrl-C reaches the whole process group: the run then ends at once and
+    quietly, saving nothing, so that the next invocation runs it again.
     """
     done = 0
 
@@ -283,19 +288,22 @@ def execute(spec: RunSpec, path: Path, progress: Any) -> str:
         progress.put(steps)
 
     try:
-        record = train_run(spec, report)
-    except Exception:
-        record = {"spec": asdict(spec), "status": "error", "error": traceback.format_exc()}
-    save_record(path, record)
-    progress.put(spec.budget.steps + 1 - done)
-    return record["status"]
+        try:
+            record = train_run(spec, report)
+        except Exception:
+            record = {"spec": asdict(spec), "status": "error", "error": traceback.format_exc()}
+        save_record(path, record)
+        progress.put(spec.budget.steps + 1 - done)
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 def run_specs(specs: Sequence[RunSpec], runs_dir: Path, jobs: int, desc: str) -> list[dict[str, Any]]:
-    """Run every spec without a finished record, ``jobs`` processes at a time; return all records.
+    """Run every spec without a finished record, one process each, ``jobs`` at a time; return all records.
 
     A run whose process dies (killed, out of memory) is recorded as an error;
-    errors are run again by the next invocation, finished runs are not.
+    errors are run again by the next invocation, finished runs are not. On any
+    exception, a KeyboardInterrupt included, the runs still going are stopped.
     """
     runs_dir.mkdir(parents=True, exist_ok=True)
     paths = {spec: runs_dir / f"{spec.name}.json" for spec in specs}
@@ -308,32 +316,53 @@ def run_specs(specs: Sequence[RunSpec], runs_dir: Path, jobs: int, desc: str) ->
         lang = load_config(todo[0].config, interpolate=False)["nlp"]["lang"]
         context.set_forkserver_preload([__name__, f"spacy.lang.{lang}"])
         steps_total = sum(spec.budget.steps + 1 for spec in todo)
+        progress = context.Queue()
+        running: dict[RunSpec, BaseProcess] = {}
         with (
-            context.Manager() as manager,
-            ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1) as pool,
             tqdm(total=len(specs), initial=len(specs) - len(todo), desc=f"{desc} runs", unit="run") as run_bar,
             tqdm(total=steps_total, desc=f"{desc} steps", unit="step") as step_bar,
         ):
-            progress = manager.Queue()
-            futures: dict[Future, RunSpec] = {
-                pool.submit(execute, spec, paths[spec], progress): spec for spec in todo
-            }
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            try:
+                while todo or running:
+                    while todo and len(running) < jobs:
+                        spec = todo.pop(0)
+                        running[spec] = context.Process(target=execute, args=(spec, paths[spec], progress))
+                        running[spec].start()
+                    wait([process.sentinel for process in running.values()], timeout=0.5)
+                    step_bar.update(_drain(progress))
+                    for spec, process in list(running.items()):
+                        if process.exitcode is None:
+                            continue
+                        del running[spec]
+                        status = _status(paths[spec], spec, process.exitcode)
+                        run_bar.update(1)
+                        if status != "ok":
+                            run_bar.write(f"{spec.name}: {status}")
                 step_bar.update(_drain(progress))
-                for future in finished:
-                    spec = futures[future]
-                    try:
-                        status = future.result()
-                    except Exception as error:  # the process died: nothing was saved
-                        save_record(paths[spec], {"spec": asdict(spec), "status": "error", "error": repr(error)})
-                        status = "error"
-                    run_bar.update(1)
-                    if status != "ok":
-                        run_bar.write(f"{spec.name}: {status}")
-            step_bar.update(_drain(progress))
+            finally:
+                _stop(running.values())
     return [read_record(paths[spec]) for spec in specs]
+
+
+def _status(path: Path, spec: RunSpec, exitcode: int) -> str:
+    """The status a finished process left in its record; a process that died saved none, so one is saved."""
+    if exitcode == 0:
+        return read_record(path)["status"]
+    error = f"the run's process ended with exit code {exitcode} before saving its record"
+    save_record(path, {"spec": asdict(spec), "status": "error", "error": error})
+    return "error"
+
+
+def _stop(processes: Iterable[BaseProcess]) -> None:
+    """Terminate the runs still going, and kill any that outlives a few seconds of grace."""
+    started = [process for process in processes if process.pid is not None]
+    for process in started:
+        process.terminate()
+    for process in started:
+        process.join(5)
+        if process.exitcode is None:
+            process.kill()
+            process.join()
 
 
 def compare(

@@ -9,16 +9,30 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
+import os
+import signal
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Optional, TextIO
+from typing import Iterable, Iterator, NamedTuple, Optional, Sequence, TextIO
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from tqdm import tqdm
 
 from .files import write_atomic
 
 INVALID = "INVALID"
+#: The path that stands for standard input (as ``--input``) or standard output (as ``--output``).
+STDIO = Path("-")
+#: Lines from which a file gets a progress bar even when stderr is no terminal (about a second of work).
+LARGE_INPUT = 5_000
+#: Sentences a worker process answers per task, when there are several.
+CHUNK = 500
+
+
+class InputError(ValueError):
+    """An input or output that ``predict`` refuses before writing anything."""
 
 
 class Trip(NamedTuple):
@@ -82,9 +96,67 @@ class TripFilter:
 trip_filter = TripFilter("strict")
 
 
-def predict_texts(nlp: Language, texts: Iterable[str], batch_size: int = 256) -> Iterator[Optional[Trip]]:
-    for doc in nlp.pipe(texts, batch_size=batch_size):
-        yield extract_trip(doc)
+def predict_texts(
+    nlp: Language, texts: Iterable[str], batch_size: int = 256, n_process: int = 1
+) -> Iterator[Optional[Trip]]:
+    """The trip of each text, in order, with ``n_process`` processes.
+
+    Not through spaCy's own ``nlp.pipe(n_process=...)``: it sends every Doc back through
+    ``Doc.to_bytes``, which costs more than predicting it (0.63 + 0.64 ms against 0.56 ms
+    per sentence for this pipeline): 2 processes answered 1,560 sentences/s against 2,611
+    for one. Forked workers, sharing the loaded pipeline, send back only the trips: 4,345/s.
+    """
+    if n_process == 1:
+        for doc in nlp.pipe(texts, batch_size=batch_size):
+            yield extract_trip(doc)
+        return
+    texts = list(texts)
+    chunks = [texts[start : start + CHUNK] for start in range(0, len(texts), CHUNK)]
+    with multiprocessing.get_context("fork").Pool(n_process, _start_worker, (nlp, batch_size)) as pool:
+        for trips in pool.imap(_answer_chunk, chunks):
+            yield from trips
+
+
+_worker: tuple[Language, int]
+
+
+def _start_worker(nlp: Language, batch_size: int) -> None:
+    """Keep the pipeline for the tasks; leave Ctrl-C to the parent, which ends the pool."""
+    global _worker
+    _worker = (nlp, batch_size)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _answer_chunk(texts: Sequence[str]) -> list[Optional[Trip]]:
+    nlp, batch_size = _worker
+    return list(predict_texts(nlp, texts, batch_size))
+
+
+def source_name(path: Path) -> str:
+    """How messages name an input: its path, or ``<stdin>``."""
+    return "<stdin>" if path == STDIO else str(path)
+
+
+def check_paths(input_path: Path, output: Optional[Path]) -> None:
+    """Refuse an output that is the input file (a link to it included): the answers would replace the sentences."""
+    if output in (None, STDIO) or input_path == STDIO or not output.exists():
+        return
+    if os.path.samefile(input_path, output):
+        raise InputError(f"{output} is the input file {input_path}: the answers would replace its sentences")
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of ``path`` (``-``: standard input), refusing binary data, whose NUL bytes
+    would otherwise be answered as sentences and copied into the output."""
+    raw = sys.stdin.buffer.read() if path == STDIO else path.read_bytes()
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        line_no = len(raw[: nul + 1].splitlines())  # counted as read_lines counts
+        raise InputError(
+            f"{source_name(path)}:{line_no}: a NUL byte (byte {nul + 1}): this is a binary file, "
+            "not UTF-8 text of 'id,sentence' lines"
+        )
+    return raw
 
 
 def read_lines(raw: bytes) -> Iterator[FileLine]:
@@ -109,23 +181,31 @@ def read_lines(raw: bytes) -> Iterator[FileLine]:
         yield FileLine(line_no, sentence_id.strip(), sentence.strip(), problem)
 
 
-def predict_file(nlp: Language, input_path: Path, output: Optional[Path], log: TextIO = sys.stderr) -> int:
-    """Answer every line of ``input_path``; write ``id,departure,arrival`` or ``id,INVALID``.
+def answer_lines(
+    nlp: Language, raw: bytes, name: str, output: Optional[Path], log: TextIO = sys.stderr, n_process: int = 1
+) -> int:
+    """Answer every line of the file ``name`` read as ``raw`` (by :func:`read_input`, after
+    :func:`check_paths`): ``id,departure,arrival`` or ``id,INVALID``, into ``output``
+    (``None`` or ``-``: stdout).
 
     Lines without an id are reported on ``log`` and skipped; the output file is
-    written whole or not at all. Returns the number of lines answered.
+    written whole or not at all. A progress bar goes to ``log`` when it is a
+    terminal or the file has ``LARGE_INPUT`` lines. Returns the number of lines answered.
     """
-    lines = list(read_lines(input_path.read_bytes()))
+    lines = list(read_lines(raw))
     answerable = [line for line in lines if line.id]
     for line in lines:
         if line.problem:
-            log.write(f"{input_path}:{line.line_no}: {line.problem}\n")
-    trips = predict_texts(nlp, (line.sentence for line in answerable))
+            log.write(f"{name}:{line.line_no}: {line.problem}\n")
+    trips = predict_texts(nlp, (line.sentence for line in answerable), n_process=n_process)
+    show = log.isatty() or len(answerable) >= LARGE_INPUT
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    for line, trip in zip(answerable, trips):
-        writer.writerow([line.id, *trip] if trip else [line.id, INVALID])
-    if output is None:
+    with tqdm(total=len(answerable), desc=name, unit=" lines", file=log, disable=not show) as bar:
+        for line, trip in zip(answerable, trips, strict=True):  # strict: trips runs to its end, closing its pool
+            writer.writerow([line.id, *trip] if trip else [line.id, INVALID])
+            bar.update()
+    if output in (None, STDIO):
         sys.stdout.write(buffer.getvalue())
     else:
         write_atomic(output, buffer.getvalue())
