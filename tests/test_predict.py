@@ -281,3 +281,27 @@ def test_cli_n_process_gives_the_same_answers(model_dir, tmp_path):
     assert answers[1] == answers[2] and answers[1].count("Lille,Rouen") == 300
     result = CliRunner().invoke(app, ["predict", str(model_dir), "--input", str(source), "--n-process", "0"])
     assert result.exit_code == 2 and "--n-process" in result.output
+
+
+@pytest.fixture(scope="module")
+def filtered_model_dir(tmp_path_factory):
+    nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
+    nlp.add_pipe("toy_trip_tagger")
+    nlp.add_pipe("trip_filter")
+    path = tmp_path_factory.mktemp("filtered")
+    nlp.to_disk(path)
+    return path
+
+
+def test_cli_evaluate_scores_author_files_per_author_with_a_resolve_mode(filtered_model_dir, tmp_path):
+    authors = tmp_path / "authors"
+    authors.mkdir()
+    (authors / "a1.txt").write_text("## correction\nde Vannes, non, de [Lorient](DEP) à [Quimper](ARR)\n", encoding="utf-8")
+    (authors / "a2.txt").write_text("## request\nde [Brest](DEP) à [Nantes](ARR)\n", encoding="utf-8")
+    files = [str(authors / "a1.txt"), str(authors / "a2.txt")]
+    for resolve, accuracy, a1 in (("strict", "0.500", "0.000"), ("last", "1.000", "1.000")):
+        result = CliRunner().invoke(app, ["evaluate", str(filtered_model_dir), *files, "--resolve", resolve])
+        assert result.exit_code == 0, result.output
+        assert f"sentence accuracy: {accuracy}" in result.output and f"a1                {a1}  (n=1)" in result.output
+    result = CliRunner().invoke(app, ["evaluate", str(filtered_model_dir), *files, "--resolve", "first"])
+    assert result.exit_code == 2 and "--resolve 'first'; allowed: strict, last" in result.output

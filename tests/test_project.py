@@ -163,7 +163,7 @@ def reruns(project: Path, commands: dict[str, dict], capsys) -> set[str]:
     return set(commands) - skipped
 
 
-PIPELINE_USERS = {"train", "evaluate", "bench-speed", "bench-optimizers", "model-choices", "lr-sweep", "compare"}
+PIPELINE_USERS = {"train", "evaluate", "bench-speed", "bench-optimizers", "model-choices", "seeds", "lr-sweep", "compare"}
 OPTIMIZER_USERS = {"bench-optimizers", "lr-sweep", "compare", "landscapes"}
 
 
@@ -177,11 +177,11 @@ OPTIMIZER_USERS = {"bench-optimizers", "lr-sweep", "compare", "landscapes"}
         ("travel_ner/optim/*.py", OPTIMIZER_USERS),
         ("travel_ner/plots.py", {"lr-sweep", "compare", "landscapes", "docs-figures"}),
         ("travel_ner/speed.py", {"bench-speed", "model-choices"}),
-        ("travel_ner/scoring.py", {"evaluate", "model-choices", "lr-sweep", "compare"}),
+        ("travel_ner/scoring.py", {"evaluate", "model-choices", "seeds", "lr-sweep", "compare"}),
         ("scripts/evaluate.py", {"evaluate"}),
         ("configs/compare.yml", {"lr-sweep", "compare"}),
         # An output is checked too: its command reruns with those that read it.
-        ("corpus/test.spacy", {"corpus", "evaluate", "bench-speed", "model-choices", "lr-sweep", "compare"}),
+        ("corpus/test.spacy", {"corpus", "evaluate", "bench-speed", "model-choices", "seeds", "lr-sweep", "compare"}),
         ("training/landscapes/saddle.png", {"landscapes", "docs-figures"}),
     ],
 )

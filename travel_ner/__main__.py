@@ -73,27 +73,42 @@ def predict(
 @app.command()
 def evaluate(
     model: Path = typer.Argument(..., help="Trained pipeline, e.g. training/model-best"),
-    annotated: Path = typer.Argument(..., help="Annotated sentences in the assets/ format"),
+    annotated: list[Path] = typer.Argument(..., help="Files of annotated sentences in the assets/ format"),
+    resolve: Optional[str] = typer.Option(None, help="Override the pipeline's trip_filter resolve mode: strict or last"),
 ) -> None:
-    """Score a pipeline on your own annotated sentences: entity P/R/F and sentence accuracy by category."""
-    from .annotations import AnnotationError, read_annotated, to_doc
+    """Score a pipeline on your own annotated sentences: entity P/R/F and sentence accuracy by category and tag.
+
+    Files of an ``authors/`` folder are also scored per author (the file name).
+    """
+    from dataclasses import replace
+
+    from .annotations import AUTHOR_TAGS, AnnotationError, read_annotated, to_doc
+    from .predict import RESOLVE_MODES
     from .scoring import format_table, score
 
-    if not annotated.is_file():
-        raise typer.BadParameter(f"annotated file {annotated} does not exist")
+    if resolve is not None and resolve not in RESOLVE_MODES:
+        raise typer.BadParameter(f"--resolve {resolve!r}; allowed: {', '.join(RESOLVE_MODES)}")
     check_model(model)
-    try:
-        sentences = read_annotated(annotated)
-    except AnnotationError as err:
-        fail(str(err))
-    if not sentences:
-        fail(f"{annotated} holds no sentence (only blank, comment or '##' header lines): nothing to score")
+    sentences = []
+    for path in annotated:
+        if not path.is_file():
+            raise typer.BadParameter(f"annotated file {path} does not exist")
+        by_author = path.parent.name == "authors"
+        try:
+            read = read_annotated(path, AUTHOR_TAGS if by_author else None)
+        except AnnotationError as err:
+            fail(str(err))
+        if not read:
+            fail(f"{path} holds no sentence (only blank, comment or '##' header lines): nothing to score")
+        sentences += [replace(s, author=path.stem) for s in read] if by_author else read
     nlp = load_trained(model)
+    if resolve is not None and "trip_filter" in nlp.pipe_names:
+        nlp.get_pipe("trip_filter").resolve = resolve
     try:
         gold = [to_doc(nlp, sentence) for sentence in sentences]
     except AnnotationError as err:
         fail(str(err))
-    typer.echo(format_table(str(annotated), score(nlp, gold)))
+    typer.echo(format_table(", ".join(map(str, annotated)), score(nlp, gold)))
 
 
 @app.command()
