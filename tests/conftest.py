@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+from spacy.language import Language
+from spacy.tokens import Span
 
 from travel_ner.annotations import make_tokenizer_nlp
 
@@ -15,3 +17,17 @@ def tokenizer_nlp():
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+MARKERS = {"de": "DEP", "depuis": "DEP", "à": "ARR", "vers": "ARR"}
+
+
+@Language.component("toy_trip_tagger")
+def toy_trip_tagger(doc):
+    """A rule stand-in for the trained NER: the capitalised word after de/depuis is DEP, after à/vers ARR."""
+    doc.ents = [
+        Span(doc, i + 1, i + 2, MARKERS[tok.lower_])
+        for i, tok in enumerate(doc[:-1])
+        if tok.lower_ in MARKERS and doc[i + 1].is_title
+    ]
+    return doc

@@ -4,28 +4,12 @@ import sys
 
 import pytest
 import spacy
-from spacy.language import Language
-from spacy.tokens import Span
 from typer.testing import CliRunner
 
 from travel_ner.__main__ import app
 from travel_ner.annotations import TOKENIZER_CONFIG
 from travel_ner import predict
 from travel_ner.predict import INVALID, Trip, TripFilter, answer_lines, extract_trip, read_lines, trip_filter
-
-MARKERS = {"de": "DEP", "depuis": "DEP", "à": "ARR", "vers": "ARR"}
-
-
-@Language.component("toy_trip_tagger")
-def toy_trip_tagger(doc):
-    """A rule stand-in for the trained NER: the capitalised word after de/à is DEP/ARR."""
-    doc.ents = [
-        Span(doc, i + 1, i + 2, MARKERS[tok.lower_])
-        for i, tok in enumerate(doc[:-1])
-        if tok.lower_ in MARKERS and doc[i + 1].is_title
-    ]
-    return doc
-
 
 @pytest.fixture(scope="module")
 def nlp():

@@ -15,8 +15,6 @@ from urllib.parse import quote
 import pytest
 import spacy
 import uvicorn
-from spacy.language import Language
-from spacy.tokens import Span
 from starlette.applications import Starlette
 from typer.testing import CliRunner
 
@@ -24,19 +22,7 @@ from travel_ner.__main__ import app as cli
 from travel_ner.annotations import TOKENIZER_CONFIG
 from travel_ner.serve import MAX_CHARS, MAX_SENTENCES, ModelError, create_app, load_model
 
-MARKERS = {"de": "DEP", "à": "ARR"}
 TRIP = "Je veux aller de Marseille à Paris"
-
-
-@Language.component("serve_toy_tagger")
-def serve_toy_tagger(doc):
-    """A rule stand-in for the trained NER: the capitalised word after de/à is DEP/ARR."""
-    doc.ents = [
-        Span(doc, i + 1, i + 2, MARKERS[tok.lower_])
-        for i, tok in enumerate(doc[:-1])
-        if tok.lower_ in MARKERS and doc[i + 1].is_title
-    ]
-    return doc
 
 
 class Reply(NamedTuple):
@@ -52,7 +38,7 @@ class Reply(NamedTuple):
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory) -> Path:
     nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
-    nlp.add_pipe("serve_toy_tagger")
+    nlp.add_pipe("toy_trip_tagger")
     nlp.add_pipe("trip_filter")
     path = tmp_path_factory.mktemp("model")
     nlp.to_disk(path)
@@ -102,7 +88,7 @@ def predict(port: int, body: bytes) -> Reply:
 def test_health_names_the_pipeline(port):
     reply = call(port, "GET", "/health")
     assert reply.status == 200
-    assert reply.json() == {"status": "ok", "model": "fr_pipeline", "version": "0.0.0", "pipeline": ["serve_toy_tagger", "trip_filter"]}
+    assert reply.json() == {"status": "ok", "model": "fr_pipeline", "version": "0.0.0", "pipeline": ["toy_trip_tagger", "trip_filter"]}
 
 
 def test_predict_answers_every_sentence_in_order(port):
