@@ -273,7 +273,11 @@ def test_an_interrupted_comparison_leaves_no_process_behind(root, corpus, tmp_pa
                str(corpus), str(tmp_path / "out"), *(str(x) for item in options.items() for x in item)]
     log = tmp_path / "log.txt"
     with log.open("w") as handle:
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+        # A terminal's Ctrl-C finds SIGINT at its default; a test run from a background job inherits it ignored.
+        default_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+        process = subprocess.Popen(
+            command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=default_sigint
+        )
     try:
         deadline = time.monotonic() + 300
         while not re.search(r"compare steps: +\d+%\|[^|]*\| *[1-9]\d*/", log.read_text()):  # a run is training
