@@ -23,10 +23,14 @@ def main(
     corpus_dir: Path = typer.Argument(..., help="Folder holding the .spacy files of SETS"),
     output_dir: Path = typer.Argument(..., help="Where metrics.json, the displaCy pages and the mistakes go"),
 ) -> None:
-    metrics = evaluate(model, {name: corpus_dir / f"{name}.spacy" for name in SETS}, output_dir)
+    nlp = spacy.load(model)
+    try:
+        metrics = evaluate(model, {name: corpus_dir / f"{name}.spacy" for name in SETS}, output_dir, nlp)
+    except (FileNotFoundError, ValueError) as err:
+        typer.secho(f"Nothing written: {err}", fg="red", err=True)
+        raise typer.Exit(1)
     for name, scores in metrics.items():
         typer.echo(format_table(name, scores))
-    nlp = spacy.load(model)
     gold = list(DocBin().from_disk(corpus_dir / f"{ANALYSED}.spacy").get_docs(nlp.vocab))
     report = format_mistakes(find_mistakes(nlp, gold), len(gold))
     write_atomic(output_dir / f"{ANALYSED}_mistakes.md", f"# Mistakes on {ANALYSED}\n\n{report}\n")

@@ -147,3 +147,14 @@ def test_a_sentence_in_both_handwritten_files_is_refused(tmp_path):
     with pytest.raises(AnnotationError, match=r"test.txt:2: .* same sentence as .*dev.txt:2"):
         build_corpus(assets, tmp_path / "corpus", n_train=20, n_eval=5)
     assert not (tmp_path / "corpus").exists()
+
+
+def test_a_hand_written_file_without_sentences_is_refused(tmp_path):
+    assets = tmp_path / "assets"
+    (assets / "handwritten").mkdir(parents=True)
+    (assets / "handwritten" / "dev.txt").write_text("## standard\nDe [Metz](DEP) à [Nancy](ARR).\n")
+    (assets / "handwritten" / "test.txt").write_text("# only a comment\n## standard\n")
+    author_folder(assets, FILES, SPLITS)
+    with pytest.raises(AnnotationError, match=r"test.txt: no sentence"):
+        build_corpus(assets, tmp_path / "corpus", n_train=20, n_eval=5)
+    assert not (tmp_path / "corpus").exists()

@@ -34,3 +34,16 @@ def test_evaluate_refuses_an_empty_set_naming_it(tmp_path, tokenizer_nlp):
     with pytest.raises(ValueError, match=r"empty.spacy holds no sentence"):
         evaluate(tmp_path / "model", {"empty": tmp_path / "empty.spacy"}, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_evaluate_script_says_in_one_line_which_set_is_missing(root, tmp_path, tokenizer_nlp):
+    import subprocess
+    import sys
+
+    tokenizer_nlp.to_disk(tmp_path / "model")
+    (tmp_path / "corpus").mkdir()
+    command = [sys.executable, str(root / "scripts" / "evaluate.py"), str(tmp_path / "model"), str(tmp_path / "corpus"), str(tmp_path / "out")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Nothing written:" in result.stderr and "test.spacy not found: run the 'corpus' step first" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -12,6 +12,7 @@ from pathlib import Path
 from .annotations import (
     LABELS,
     Annotated,
+    AnnotationError,
     check_no_leakage,
     label_counts,
     make_tokenizer_nlp,
@@ -37,6 +38,9 @@ def assemble(assets: Path, seed: int, n_train: int, n_eval: int, author_weight: 
     """
     places = split_places(seed=seed)
     handwritten = {name: read_annotated(assets / "handwritten" / f"{name}.txt") for name in ("dev", "test")}
+    for name, sentences in handwritten.items():
+        if not sentences:
+            raise AnnotationError(f"{assets / 'handwritten' / f'{name}.txt'}: no sentence (only blank, comment or header lines)")
     check_no_duplicates(s for sentences in handwritten.values() for s in sentences)
     authors = read_authors(assets / "authors")
     written = [s for group in (*handwritten.values(), *authors.values()) for s in group]

@@ -79,13 +79,16 @@ def format_table(name: str, scores: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def evaluate(model: Path, sets: dict[str, Path], output_dir: Path) -> dict[str, Any]:
-    """Score ``model`` on each named DocBin; write ``metrics.json`` and a displaCy page per set."""
+def evaluate(
+    model: Path, sets: dict[str, Path], output_dir: Path, nlp: Language | None = None
+) -> dict[str, Any]:
+    """Score ``model`` (or ``nlp``, already loaded from it) on each named DocBin; write ``metrics.json``
+    and a displaCy page per set."""
     import spacy
     from spacy import displacy
     from spacy.tokens import DocBin
 
-    nlp = spacy.load(model)
+    nlp = nlp or spacy.load(model)
     metrics: dict[str, Any] = {}
     pages: dict[str, str] = {}
     for name, path in sets.items():
