@@ -80,9 +80,8 @@ def evaluate(
 
     Files of an ``authors/`` folder are also scored per author (the file name).
     """
-    from dataclasses import replace
-
-    from .annotations import AUTHOR_TAGS, AnnotationError, read_annotated, to_doc
+    from .annotations import AnnotationError, to_doc
+    from .authors import read_any
     from .predict import RESOLVE_MODES
     from .scoring import format_table, score
 
@@ -93,14 +92,13 @@ def evaluate(
     for path in annotated:
         if not path.is_file():
             raise typer.BadParameter(f"annotated file {path} does not exist")
-        by_author = path.parent.name == "authors"
         try:
-            read = read_annotated(path, AUTHOR_TAGS if by_author else None)
+            read = read_any(path)
         except AnnotationError as err:
             fail(str(err))
         if not read:
             fail(f"{path} holds no sentence (only blank, comment or '##' header lines): nothing to score")
-        sentences += [replace(s, author=path.stem) for s in read] if by_author else read
+        sentences += read
     nlp = load_trained(model)
     if resolve is not None and "trip_filter" in nlp.pipe_names:
         nlp.get_pipe("trip_filter").resolve = resolve
@@ -114,14 +112,15 @@ def evaluate(
 @app.command()
 def check(files: list[Path] = typer.Argument(..., help="Annotated files in the assets/ format")) -> None:
     """Validate annotated files as `corpus` does (markup, labels, token boundaries) and count their sentences."""
-    from .annotations import AUTHOR_TAGS, AnnotationError, label_counts, make_tokenizer_nlp, read_annotated, to_doc
+    from .annotations import AnnotationError, label_counts, make_tokenizer_nlp, to_doc
+    from .authors import read_any
 
     nlp = make_tokenizer_nlp()
     for path in files:
         if not path.is_file():
             raise typer.BadParameter(f"annotated file {path} does not exist")
         try:
-            sentences = read_annotated(path, AUTHOR_TAGS if path.parent.name == "authors" else None)
+            sentences = read_any(path)
             for sentence in sentences:
                 to_doc(nlp, sentence)
         except AnnotationError as err:

@@ -55,6 +55,13 @@ def read_splits(path: Path) -> AuthorSplits:
     return AuthorSplits(*(tuple(data[name]) for name in SPLIT_NAMES))
 
 
+def read_any(path: Path) -> list[Annotated]:
+    """An annotated file; one of an ``authors/`` folder with its tags checked and its author set."""
+    if path.parent.name != "authors":
+        return read_annotated(path)
+    return [replace(s, author=path.stem) for s in read_annotated(path, AUTHOR_TAGS)]
+
+
 def duplicate_key(text: str) -> str:
     """The key under which two sentences are the same: no case, accents, punctuation or extra spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
