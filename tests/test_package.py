@@ -102,7 +102,7 @@ def ignore_for_copy(folder: str, names: list[str]) -> set[str]:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """A fresh venv with the built fr_travel_ner wheel and the travel_ner it pulls; its python, env, copy and work folder."""
+    """A fresh venv with the built fr_travel_ner wheel and the travel_ner it pulls; its python, env, copy, work folder and model."""
     tmp = tmp_path_factory.mktemp("package")
     nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
     ruler = nlp.add_pipe("entity_ruler")
@@ -131,11 +131,11 @@ def installed(tmp_path_factory):
     run([*pip, "install", "--no-index", "--find-links", wheels, wheel], tmp, env)
     elsewhere = tmp / "elsewhere"
     elsewhere.mkdir()
-    return python, env, copy, elsewhere
+    return python, env, copy, elsewhere, tmp / "model"
 
 
 def test_the_package_loads_by_name_and_answers(installed):
-    python, env, _, elsewhere = installed
+    python, env, _, elsewhere, _ = installed
     printed, found = run([python, "-c", LOAD], elsewhere, env).strip().splitlines()
     found = json.loads(found)
     assert printed == "(Marseille, Paris)"
@@ -149,13 +149,19 @@ def test_the_package_loads_by_name_and_answers(installed):
 
 
 def test_installed_travel_ner_lists_optimizers(installed):
-    python, env, _, elsewhere = installed
+    python, env, _, elsewhere, _ = installed
     out = run([python, "-m", "travel_ner", "optimizers"], elsewhere, env)
     assert "| Lion.v1 |" in out and "| Adafactor.v1 |" in out
 
 
+def test_installed_travel_ner_predicts(installed):
+    python, env, _, elsewhere, model = installed
+    out = run([python, "-m", "travel_ner", "predict", model, "Je veux aller de Marseille à Paris"], elsewhere, env)
+    assert out == "departure: Marseille\narrival: Paris\n"
+
+
 def test_installed_travel_ner_trains_with_the_project_config(installed):
-    python, env, copy, elsewhere = installed
+    python, env, copy, elsewhere, _ = installed
     nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
     docs = DocBin()
     for text, departure, arrival in SENTENCES:
