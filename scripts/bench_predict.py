@@ -12,7 +12,7 @@ import spacy
 import typer
 from spacy.tokens import DocBin
 
-from travel_ner.predict import predict_texts
+from travel_ner.predict import extract_trip, predict_texts
 
 
 def main(
@@ -25,16 +25,24 @@ def main(
     nlp = spacy.load(model)
     sentences = [doc.text for doc in DocBin().from_disk(texts).get_docs(nlp.vocab)]
     batch = [sentences[i % len(sentences)] for i in range(lines)]
-    rates: dict[int, list[float]] = {1: [], processes: []}
+    runs = {
+        "1 process": lambda: predict_texts(nlp, batch),
+        f"{processes} forked workers (predict --n-process)": lambda: predict_texts(nlp, batch, n_process=processes),
+        f"spaCy's nlp.pipe(n_process={processes})": lambda: (
+            extract_trip(doc) for doc in nlp.pipe(batch, batch_size=256, n_process=processes)
+        ),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
-        for n in rates:
+        for name, run in runs.items():
             start = time.perf_counter()
-            answered = sum(1 for _ in predict_texts(nlp, batch, n_process=n))
-            rates[n].append(answered / (time.perf_counter() - start))
-    medians = {n: statistics.median(r) for n, r in rates.items()}
-    for n, r in rates.items():
-        typer.echo(f"{n} process(es): median {medians[n]:,.0f} lines/s (min {min(r):,.0f}, max {max(r):,.0f})")
-    typer.echo(f"speed-up with {processes} processes: {medians[processes] / medians[1]:.2f}x on {lines:,} lines")
+            answered = sum(1 for _ in run())
+            rates[name].append(answered / (time.perf_counter() - start))
+    base = statistics.median(rates["1 process"])
+    typer.echo(f"{lines:,} lines, medians of {rounds} interleaved rounds:")
+    for name, r in rates.items():
+        median = statistics.median(r)
+        typer.echo(f"  {name}: {median:,.0f} lines/s (min {min(r):,.0f}, max {max(r):,.0f}), {median / base:.2f}x")
 
 
 if __name__ == "__main__":
