@@ -158,3 +158,14 @@ def test_a_hand_written_file_without_sentences_is_refused(tmp_path):
     with pytest.raises(AnnotationError, match=r"test.txt: no sentence"):
         build_corpus(assets, tmp_path / "corpus", n_train=20, n_eval=5)
     assert not (tmp_path / "corpus").exists()
+
+
+def test_an_author_sentence_also_in_a_hand_written_file_is_refused(tmp_path):
+    assets = tmp_path / "assets"
+    (assets / "handwritten").mkdir(parents=True)
+    (assets / "handwritten" / "dev.txt").write_text("## standard\nDes cars entre [Vierzon](DEP) et [Bourges](ARR) ?\n")
+    (assets / "handwritten" / "test.txt").write_text("## standard\nDe [Metz](DEP) à [Nancy](ARR).\n")
+    author_folder(assets, FILES, SPLITS)
+    with pytest.raises(AnnotationError, match=r"a2.txt:3: .* same sentence as .*dev.txt:2"):
+        build_corpus(assets, tmp_path / "corpus", n_train=20, n_eval=5)
+    assert not (tmp_path / "corpus").exists()

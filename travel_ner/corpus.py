@@ -41,9 +41,9 @@ def assemble(assets: Path, seed: int, n_train: int, n_eval: int, author_weight: 
     for name, sentences in handwritten.items():
         if not sentences:
             raise AnnotationError(f"{assets / 'handwritten' / f'{name}.txt'}: no sentence (only blank, comment or header lines)")
-    check_no_duplicates(s for sentences in handwritten.values() for s in sentences)
     authors = read_authors(assets / "authors")
     written = [s for group in (*handwritten.values(), *authors.values()) for s in group]
+    check_no_duplicates(written)
     taken = {normalise(s.text) for s in written}
     generated = {}
     for offset, (name, n) in enumerate((("train", n_train), ("dev", n_eval), ("test", n_eval))):
