@@ -1,10 +1,11 @@
 from pathlib import Path
 
 import pytest
+import spacy
 from spacy.language import Language
 from spacy.tokens import Span
 
-from travel_ner.annotations import make_tokenizer_nlp
+from travel_ner.annotations import TOKENIZER_CONFIG, make_tokenizer_nlp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,3 +32,14 @@ def toy_trip_tagger(doc):
         if tok.lower_ in MARKERS and doc[i + 1].is_title
     ]
     return doc
+
+
+@pytest.fixture(scope="session")
+def filtered_model_dir(tmp_path_factory):
+    """A saved pipeline: the project tokenizer, the toy tagger and ``trip_filter``."""
+    nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
+    nlp.add_pipe("toy_trip_tagger")
+    nlp.add_pipe("trip_filter")
+    path = tmp_path_factory.mktemp("filtered")
+    nlp.to_disk(path)
+    return path

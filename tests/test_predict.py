@@ -267,16 +267,6 @@ def test_cli_n_process_gives_the_same_answers(model_dir, tmp_path):
     assert result.exit_code == 2 and "--n-process" in result.output
 
 
-@pytest.fixture(scope="module")
-def filtered_model_dir(tmp_path_factory):
-    nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
-    nlp.add_pipe("toy_trip_tagger")
-    nlp.add_pipe("trip_filter")
-    path = tmp_path_factory.mktemp("filtered")
-    nlp.to_disk(path)
-    return path
-
-
 def test_cli_evaluate_scores_author_files_per_author_with_a_resolve_mode(filtered_model_dir, tmp_path):
     authors = tmp_path / "authors"
     authors.mkdir()

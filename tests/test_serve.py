@@ -13,13 +13,11 @@ from typing import Iterator, NamedTuple, Optional
 from urllib.parse import quote
 
 import pytest
-import spacy
 import uvicorn
 from starlette.applications import Starlette
 from typer.testing import CliRunner
 
 from travel_ner.__main__ import app as cli
-from travel_ner.annotations import TOKENIZER_CONFIG
 from travel_ner.serve import MAX_CHARS, MAX_SENTENCES, ModelError, create_app, load_model
 
 TRIP = "Je veux aller de Marseille à Paris"
@@ -36,13 +34,8 @@ class Reply(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory) -> Path:
-    nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
-    nlp.add_pipe("toy_trip_tagger")
-    nlp.add_pipe("trip_filter")
-    path = tmp_path_factory.mktemp("model")
-    nlp.to_disk(path)
-    return path
+def model_dir(filtered_model_dir) -> Path:
+    return filtered_model_dir
 
 
 @contextmanager

@@ -124,8 +124,7 @@ def check(files: list[Path] = typer.Argument(..., help="Annotated files in the a
             for sentence in sentences:
                 to_doc(nlp, sentence)
         except AnnotationError as err:
-            typer.secho(str(err), fg="red", err=True)
-            raise typer.Exit(1)
+            fail(str(err))
         counts = label_counts(sentences)
         trips = sum(s.is_trip for s in sentences)
         typer.echo(f"{path}: {counts['sentences']} sentences, {trips} trips, {counts['DEP']} DEP, {counts['ARR']} ARR: valid")
