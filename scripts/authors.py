@@ -12,8 +12,8 @@ from pathlib import Path
 
 import typer
 
-from travel_ner.annotations import AUTHOR_TAGS, read_annotated
-from travel_ner.authors import SPLIT_NAMES, disagreements, raw_text, read_authors, tag_counts
+from travel_ner.ner.annotations import AUTHOR_TAGS, read_annotated
+from travel_ner.ner.authors import SPLIT_NAMES, disagreements, raw_text, read_authors, tag_counts
 from travel_ner.files import write_atomic
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)

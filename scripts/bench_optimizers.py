@@ -4,7 +4,7 @@ from pathlib import Path
 
 import typer
 
-from travel_ner.benchmark import benchmark_markdown, load_pipeline
+from travel_ner.lab.benchmark import benchmark_markdown, load_pipeline
 
 
 def main(

@@ -12,7 +12,7 @@ import spacy
 import typer
 from spacy.tokens import DocBin
 
-from travel_ner.predict import extract_trip, predict_texts
+from travel_ner.ner.predict import extract_trip, predict_texts
 
 
 def main(

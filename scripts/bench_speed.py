@@ -1,4 +1,4 @@
-"""Prediction speed of the trained model against fr_core_news_sm, side by side (see travel_ner.speed)."""
+"""Prediction speed of the trained model against fr_core_news_sm, side by side (see travel_ner.ner.speed)."""
 
 from pathlib import Path
 from typing import List
@@ -6,7 +6,7 @@ from typing import List
 import typer
 
 from travel_ner.files import write_atomic
-from travel_ner.speed import bench_speed
+from travel_ner.ner.speed import bench_speed
 
 
 def main(

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from travel_ner.compare import Budget, compare
+from travel_ner.lab.compare import Budget, compare
 
 
 def main(

@@ -5,7 +5,7 @@ from typing import List
 
 import typer
 
-from travel_ner.plots import thumbnail
+from travel_ner.lab.plots import thumbnail
 
 
 def main(

@@ -10,9 +10,9 @@ import spacy
 import typer
 from spacy.tokens import DocBin
 
-from travel_ner.errors import find_mistakes, format_mistakes
+from travel_ner.ner.errors import find_mistakes, format_mistakes
 from travel_ner.files import write_atomic
-from travel_ner.scoring import evaluate, format_table
+from travel_ner.ner.scoring import evaluate, format_table
 
 SETS = ("test", "handwritten_test", "authors_dev", "authors_test")
 ANALYSED = "authors_dev"

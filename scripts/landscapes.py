@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from travel_ner.landscapes import SETTINGS, run
+from travel_ner.lab.landscapes import SETTINGS, run
 
 
 def main(

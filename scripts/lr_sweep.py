@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from travel_ner.compare import Budget, lr_sweep
+from travel_ner.lab.compare import Budget, lr_sweep
 
 
 def main(

@@ -1,11 +1,11 @@
-"""Write corpus/*.spacy from generated and hand-written sentences (see travel_ner.corpus)."""
+"""Write corpus/*.spacy from generated and hand-written sentences (see travel_ner.ner.corpus)."""
 
 from pathlib import Path
 
 import typer
 
-from travel_ner.annotations import AnnotationError
-from travel_ner.corpus import build_corpus, format_counts
+from travel_ner.ner.annotations import AnnotationError
+from travel_ner.ner.corpus import build_corpus, format_counts
 
 # The generator's phrases, the hand-written sentences and the tokenizer's rules are French.
 LANGS = ("fr",)

@@ -1,13 +1,13 @@
-"""Train each variant of travel_ner.choices.VARIANTS and write a comparison table."""
+"""Train each variant of travel_ner.ner.choices.VARIANTS and write a comparison table."""
 
 import json
 from pathlib import Path
 
 import typer
 
-from travel_ner.choices import MAIN_RUN, SPEED_BASELINE, VARIANTS, choices_table, train_and_score
+from travel_ner.ner.choices import MAIN_RUN, SPEED_BASELINE, VARIANTS, choices_table, train_and_score
 from travel_ner.files import write_atomic
-from travel_ner.speed import speed_ratios
+from travel_ner.ner.speed import speed_ratios
 
 
 def main(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from travel_ner.choices import train_and_score
+from travel_ner.ner.choices import train_and_score
 from travel_ner.files import write_atomic
 
 SETS = ("test", "handwritten_test", "authors_dev", "authors_test")

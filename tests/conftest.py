@@ -5,7 +5,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Span
 
-from travel_ner.annotations import TOKENIZER_CONFIG, make_tokenizer_nlp
+from travel_ner.ner.annotations import TOKENIZER_CONFIG, make_tokenizer_nlp
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,7 +24,7 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from travel_ner.annotations import TOKENIZER_CONFIG
+from travel_ner.ner.annotations import TOKENIZER_CONFIG
 
 try:
     import tomllib

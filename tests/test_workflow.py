@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from travel_ner.corpus import SPLITS
+from travel_ner.ner.corpus import SPLITS
 
 pytestmark = pytest.mark.slow
 

@@ -47,7 +47,7 @@ def predict(
     ),
 ) -> None:
     """Print the departure and arrival of a sentence, or answer a file of 'id,sentence' lines."""
-    from .predict import INVALID, STDIO, InputError, answer_lines, check_paths, predict_texts, read_input, source_name
+    from .ner.predict import INVALID, STDIO, InputError, answer_lines, check_paths, predict_texts, read_input, source_name
 
     if (sentence is None) == (input is None):
         raise typer.BadParameter("give either a SENTENCE or --input FILE, not both or neither")
@@ -80,10 +80,10 @@ def evaluate(
 
     Files of an ``authors/`` folder are also scored per author (the file name).
     """
-    from .annotations import AnnotationError, to_doc
-    from .authors import read_any
-    from .predict import RESOLVE_MODES
-    from .scoring import format_table, score
+    from .ner.annotations import AnnotationError, to_doc
+    from .ner.authors import read_any
+    from .ner.predict import RESOLVE_MODES
+    from .ner.scoring import format_table, score
 
     if resolve is not None and resolve not in RESOLVE_MODES:
         raise typer.BadParameter(f"--resolve {resolve!r}; allowed: {', '.join(RESOLVE_MODES)}")
@@ -112,8 +112,8 @@ def evaluate(
 @app.command()
 def check(files: list[Path] = typer.Argument(..., help="Annotated files in the assets/ format")) -> None:
     """Validate annotated files as `corpus` does (markup, labels, token boundaries) and count their sentences."""
-    from .annotations import AnnotationError, label_counts, make_tokenizer_nlp, to_doc
-    from .authors import read_any
+    from .ner.annotations import AnnotationError, label_counts, make_tokenizer_nlp, to_doc
+    from .ner.authors import read_any
 
     nlp = make_tokenizer_nlp()
     for path in files:
@@ -138,7 +138,7 @@ def optimizers(
     ),
 ) -> None:
     """List every available optimizer with its arguments, defaults and state memory."""
-    from .benchmark import optimizers_report
+    from .lab.benchmark import optimizers_report
 
     if model is not None:
         check_model(model)
@@ -155,7 +155,7 @@ def serve(
 ) -> None:
     """Serve the pipeline over HTTP: a page to try sentences at /, a JSON API at /api/predict, /health."""
     try:
-        from .serve import ModelError, load_model, run
+        from .ner.serve import ModelError, load_model, run
     except ModuleNotFoundError as err:
         typer.secho(f"serve needs {err.name}: pip install 'travel_ner[serve]'", fg="red", err=True)
         raise typer.Exit(1)

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from typer.testing import CliRunner
 
 from travel_ner.__main__ import app as cli
-from travel_ner.serve import MAX_CHARS, MAX_SENTENCES, ModelError, create_app, load_model
+from travel_ner.ner.serve import MAX_CHARS, MAX_SENTENCES, ModelError, create_app, load_model
 
 TRIP = "Je veux aller de Marseille à Paris"
 

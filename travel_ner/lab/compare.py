@@ -56,9 +56,9 @@ from thinc.api import Config, fix_random_seed
 from tqdm import tqdm
 
 from . import plots
-from .files import write_atomic
+from ..files import write_atomic
 from .benchmark import read_optimizer_block, state_floats, trainable_params, with_optimizer
-from .scoring import score
+from ..ner.scoring import score
 
 TARGET_F = 0.90
 SPLITS = ("train", "dev", "test", "handwritten_test")

@@ -1,6 +1,6 @@
 import pytest
 
-from travel_ner.annotations import (
+from travel_ner.ner.annotations import (
     Annotated,
     AnnotationError,
     check_no_leakage,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from travel_ner.places import (
+from travel_ner.ner.places import (
     BIG_CITIES,
     FIRST_NAMES,
     WORD_NAMES,

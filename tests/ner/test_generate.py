@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from travel_ner.annotations import LABELS, make_tokenizer_nlp, normalise, to_doc
-from travel_ner.generate import (
+from travel_ner.ner.annotations import LABELS, make_tokenizer_nlp, normalise, to_doc
+from travel_ner.ner.generate import (
     CATEGORY_WEIGHTS,
     HOMONYM_CLAUSES,
     MENTION_SLOTS,
@@ -27,8 +27,8 @@ from travel_ner.generate import (
     strip_accents,
     to_annotated,
 )
-from travel_ner.generator_tables import DATA, load_tables
-from travel_ner.places import WORD_NAMES, split_places
+from travel_ner.ner.generator_tables import DATA, load_tables
+from travel_ner.ner.places import WORD_NAMES, split_places
 
 N = 2000
 # Categories whose spans are written exactly as in the gazetteer.

@@ -7,9 +7,9 @@ import spacy
 from typer.testing import CliRunner
 
 from travel_ner.__main__ import app
-from travel_ner.annotations import TOKENIZER_CONFIG
-from travel_ner import predict
-from travel_ner.predict import INVALID, Trip, TripFilter, answer_lines, extract_trip, read_lines, trip_filter
+from travel_ner.ner.annotations import TOKENIZER_CONFIG
+from travel_ner.ner import predict
+from travel_ner.ner.predict import INVALID, Trip, TripFilter, answer_lines, extract_trip, read_lines, trip_filter
 
 @pytest.fixture(scope="module")
 def nlp():

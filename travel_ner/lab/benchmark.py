@@ -23,7 +23,7 @@ from thinc.optimizers import KeyT
 from thinc.types import FloatsXd
 from thinc.util import is_xp_array
 
-from . import optim  # noqa: F401 -- registers ours without entry points
+from .. import optim  # noqa: F401 -- registers ours without entry points
 
 # Without a model or config, as installed (no checkout, so no configs/): spaCy's own
 # French tok2vec + NER. State per parameter does not depend on the architecture.

@@ -17,7 +17,7 @@ from spacy.scorer import Scorer
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from .files import write_atomic
+from ..files import write_atomic
 from .predict import extract_trip
 
 

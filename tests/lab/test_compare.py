@@ -29,7 +29,7 @@ from spacy.util import registry
 from typer.testing import CliRunner
 
 from travel_ner import optim  # noqa: F401 -- registers ours without entry points
-from travel_ner.compare import (
+from travel_ner.lab.compare import (
     Budget,
     RunSpec,
     build_config,

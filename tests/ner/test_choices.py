@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from spacy.util import load_config
 
-from travel_ner.choices import MAIN_RUN, VARIANTS, choices_table
+from travel_ner.ner.choices import MAIN_RUN, VARIANTS, choices_table
 
 
 @pytest.mark.parametrize("name", VARIANTS)

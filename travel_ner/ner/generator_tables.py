@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Collection
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-DATA = files("travel_ner") / "generator_data"
+DATA = files(__package__) / "generator_data"
 # {NAME} or {NAME:preposition}, the preposition only for a mention slot (a place or a person).
 SLOT = re.compile(r"\{([A-Za-z][A-Za-z_]*[0-9]?)(?::([^{}]*))?\}")
 TEXT_SLOTS = "TEXT_SLOTS"

@@ -18,7 +18,7 @@ from spacy.training.initialize import init_nlp
 from spacy.training.loop import train
 from thinc.api import Config, registry
 
-from travel_ner.benchmark import (
+from travel_ner.lab.benchmark import (
     ALL_OPTIMIZERS,
     DEFAULT_PIPELINE,
     SAMPLE_TRIPS,
@@ -75,7 +75,7 @@ use_upper = true
 width = 16
 """
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "config.cfg"
 OPTIMIZER_BLOCKS = PROJECT_ROOT / "configs" / "optimizers"
 BLOCKS = sorted(OPTIMIZER_BLOCKS.glob("*.cfg"))

@@ -5,7 +5,7 @@ import pytest
 from thinc.api import registry
 
 from travel_ner import optim  # noqa: F401 -- registers ours without entry points
-from travel_ner.landscapes import (
+from travel_ner.lab.landscapes import (
     BOWL_STEPS,
     BOWL_TOLERANCE,
     LANDSCAPES,

@@ -1,7 +1,7 @@
 import pytest
 
-from travel_ner.annotations import Annotated, parse_markup, to_doc
-from travel_ner.errors import Mistake, format_mistakes, kind_of, most_frequent
+from travel_ner.ner.annotations import Annotated, parse_markup, to_doc
+from travel_ner.ner.errors import Mistake, format_mistakes, kind_of, most_frequent
 
 
 def doc(nlp, line):

@@ -35,9 +35,9 @@ from typing import Callable, Collection, Mapping, Sequence
 
 from spacy.lang.fr.tokenizer_exceptions import TOKEN_MATCH as FRENCH_TOKEN_MATCH
 
-from travel_ner.annotations import Annotated, normalise
-from travel_ner.generator_tables import SLOT, load_tables
-from travel_ner.places import FIRST_NAMES, Place, split_article
+from travel_ner.ner.annotations import Annotated, normalise
+from travel_ner.ner.generator_tables import SLOT, load_tables
+from travel_ner.ner.places import FIRST_NAMES, Place, split_article
 
 Option = str | Callable[[random.Random], str]
 Options = tuple[str, ...]

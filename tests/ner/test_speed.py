@@ -6,7 +6,7 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from travel_ner.speed import compare_speed, speed_ratios, speed_table
+from travel_ner.ner.speed import compare_speed, speed_ratios, speed_table
 
 
 def test_table_reports_medians_and_ratio_to_the_baseline():

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from travel_ner.annotations import Annotated, AnnotationError, parse_markup, read_annotated, to_doc
-from travel_ner.authors import (
+from travel_ner.ner.annotations import Annotated, AnnotationError, parse_markup, read_annotated, to_doc
+from travel_ner.ner.authors import (
     disagreements,
     duplicate_key,
     markup,
@@ -11,8 +11,8 @@ from travel_ner.authors import (
     read_authors,
     read_splits,
 )
-from travel_ner.corpus import build_corpus
-from travel_ner.scoring import score_predictions
+from travel_ner.ner.corpus import build_corpus
+from travel_ner.ner.scoring import score_predictions
 
 
 def author_folder(tmp_path, files, splits):

@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from tqdm import tqdm
 
-from .files import write_atomic
+from ..files import write_atomic
 
 INVALID = "INVALID"
 #: The path that stands for standard input (as ``--input``) or standard output (as ``--output``).

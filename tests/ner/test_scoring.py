@@ -1,7 +1,7 @@
 import pytest
 
-from travel_ner.annotations import Annotated, parse_markup, to_doc
-from travel_ner.scoring import format_table, score_predictions
+from travel_ner.ner.annotations import Annotated, parse_markup, to_doc
+from travel_ner.ner.scoring import format_table, score_predictions
 
 
 def docs(nlp, lines, category="standard"):
@@ -27,7 +27,7 @@ def test_sentence_accuracy_by_category_counts_non_trips_right_when_no_pair(token
 def test_evaluate_refuses_an_empty_set_naming_it(tmp_path, tokenizer_nlp):
     from spacy.tokens import DocBin
 
-    from travel_ner.scoring import evaluate
+    from travel_ner.ner.scoring import evaluate
 
     tokenizer_nlp.to_disk(tmp_path / "model")
     DocBin().to_disk(tmp_path / "empty.spacy")

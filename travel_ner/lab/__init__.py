@@ -1,0 +1,1 @@
+"""The optimizer laboratory: comparison runs, sweeps, benchmarks, landscapes and their plots."""

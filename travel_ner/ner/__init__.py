@@ -1,0 +1,1 @@
+"""The NER product: data, generator, tokenizer, pipeline components, prediction, scoring, serving."""
