@@ -1,12 +1,13 @@
 """Train the pipeline once per optimizer and seed; write results.json, results.md and plots."""
 
-import os
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from travel_ner.lab.compare import Budget, compare
+from travel_ner.lab.compare import compare
+from travel_ner.lab.executors import make_executor
+from travel_ner.lab.specs import Budget
 
 
 def main(
@@ -26,8 +27,7 @@ def main(
     dev_limit: int = typer.Option(Budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
 ) -> None:
     budget = Budget(steps, eval_frequency, round(warmup * steps), train_limit, dev_limit)
-    jobs = jobs or os.cpu_count() or 1
-    compare(config, corpus, output, optimizers, names=only, seeds=seeds, jobs=jobs, budget=budget)
+    compare(config, corpus, output, optimizers, names=only, seeds=seeds, executor=make_executor(jobs=jobs), budget=budget)
     typer.echo((output / "results.md").read_text(encoding="utf8"))
 
 

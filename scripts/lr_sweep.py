@@ -3,13 +3,14 @@
 Each optimizer's grid is centred on the rate of its block in configs/optimizers/.
 """
 
-import os
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from travel_ner.lab.compare import Budget, lr_sweep
+from travel_ner.lab.compare import lr_sweep
+from travel_ner.lab.executors import make_executor
+from travel_ner.lab.specs import Budget
 
 
 def main(
@@ -30,9 +31,8 @@ def main(
     dev_limit: int = typer.Option(Budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
 ) -> None:
     budget = Budget(steps, steps, round(warmup * steps), train_limit, dev_limit)
-    jobs = jobs or os.cpu_count() or 1
     best = lr_sweep(
-        config, corpus, output, optimizers, names=only, span=span, points=points, seed=seed, jobs=jobs, budget=budget
+        config, corpus, output, optimizers, names=only, span=span, points=points, seed=seed, executor=make_executor(jobs=jobs), budget=budget
     )
     for name, rate in best.items():
         typer.echo(f"{name}: {rate:.3g}")

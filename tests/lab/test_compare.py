@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
@@ -29,19 +28,10 @@ from spacy.util import registry
 from typer.testing import CliRunner
 
 from travel_ner import optim  # noqa: F401 -- registers ours without entry points
-from travel_ner.lab.compare import (
-    Budget,
-    RunSpec,
-    build_config,
-    lr_sweep,
-    compare,
-    make_specs,
-    read_entries,
-    results_table,
-    select,
-    summarize,
-    write_learn_rates,
-)
+from travel_ner.lab.compare import compare, lr_sweep, results_table, summarize
+from travel_ner.lab.executors import LocalExecutor
+from travel_ner.lab.run import EvalPoint, RunRecord
+from travel_ner.lab.specs import Budget, RunSpec, build_config, make_specs, read_entries, select, write_learn_rates
 
 CITIES = ["Paris", "Marseille", "Lyon", "Toulouse", "Nice", "Nantes", "Lille", "Rennes", "Brest", "Dijon"]
 TRIPS = [
@@ -146,21 +136,21 @@ def test_build_config_sets_block_schedule_seed_and_budget(root, corpus):
     assert max(rates) == pytest.approx(entry.learn_rate)
 
 
-def _record(name: str, seed: int, status: str = "ok", **values) -> dict:
+def _record(name: str, seed: int, status: str = "ok", **values) -> RunRecord:
     spec = RunSpec(name, "b.cfg", 0.01, seed, "c.cfg", "corpus", Budget(), "f")
-    record = {"spec": asdict(spec), "status": status, "state_multiple": 2.0}
+    record = {"state_multiple": 2.0}
     if status == "ok":
         record.update(dev_f=0.9, test_f=0.8, sentence_accuracy=0.7, wall_seconds=10.0,
-                      steps_to_target=None, seconds_to_target=None)
+                      evals=[EvalPoint(50, 2.5, 0.5, 0.5, 0.5)])
     if status == "diverged":
         record["diverged_at"] = 17
     record.update(values)
-    return record
+    return RunRecord(spec, status, **record)
 
 
 def test_table_shows_mean_std_over_seeds_and_failures():
     records = [
-        _record("SGD.v1", 0, dev_f=0.8, steps_to_target=100, seconds_to_target=5.0),
+        _record("SGD.v1", 0, dev_f=0.8, evals=[EvalPoint(50, 2.5, 0.5, 0.5, 0.5), EvalPoint(100, 5.0, 0.9, 0.9, 0.9)]),
         _record("SGD.v1", 1, dev_f=0.9),
         _record("SGD.v1", 2, "diverged"),
         _record("Adam.v1", 0, "error"),
@@ -186,8 +176,8 @@ def test_reduced_comparison_records_resumes_survives_failures_and_repeats(root, 
     config = root / "configs" / "config.cfg"
     budget = Budget(steps=50, eval_frequency=10, warmup_steps=5, train_limit=0, dev_limit=0)
     output = tmp_path / "compare"
-    records = compare(config, corpus, output, list_path, seeds=1, jobs=2, budget=budget)
-    records = {r["spec"]["optimizer"]: r for r in records}
+    records = compare(config, corpus, output, list_path, seeds=1, executor=LocalExecutor(2), budget=budget)
+    records = {r.spec.optimizer: r.to_json() for r in records}
 
     assert {name: r["status"] for name, r in records.items()} == {
         "SGD.v1": "ok", "Momentum.v1": "ok", "Adam.v1": "diverged", "RMSProp.v1": "error"}
@@ -214,7 +204,7 @@ def test_reduced_comparison_records_resumes_survives_failures_and_repeats(root, 
 
     # Resume: finished runs (ok, diverged) are kept, failed ones are run again.
     runs = {path.name: path.stat().st_mtime_ns for path in (output / "runs").glob("*.json")}
-    compare(config, corpus, output, list_path, seeds=1, jobs=2, budget=budget)
+    compare(config, corpus, output, list_path, seeds=1, executor=LocalExecutor(2), budget=budget)
     rerun = {path.name for path in (output / "runs").glob("*.json") if path.stat().st_mtime_ns != runs[path.name]}
     assert rerun == {"RMSProp.v1-lr0.001-seed0.json"}
 
@@ -236,7 +226,7 @@ def test_lr_sweep_writes_the_best_non_diverged_rate_to_the_list_file(root, corpu
     budget = Budget(steps=20, eval_frequency=20, warmup_steps=2, train_limit=0, dev_limit=0)
     output = tmp_path / "sweep"
     # Three rates per optimizer: its block's rate (SGD 0.1, Adam 0.001) times 1e-7, 1 and 1e7.
-    best = lr_sweep(root / "configs" / "config.cfg", corpus, output, list_path, span=7, points=3, jobs=2, budget=budget)
+    best = lr_sweep(root / "configs" / "config.cfg", corpus, output, list_path, span=7, points=3, executor=LocalExecutor(2), budget=budget)
 
     sweep = json.loads((output / "sweep.json").read_text(encoding="utf8"))
     assert [p["learn_rate"] for p in sweep["points"]["Adam.v1"]] == [1e-10, 1e-3, 1e4]
