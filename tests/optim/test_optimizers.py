@@ -1,14 +1,19 @@
-"""The custom optimizers against torch.optim (and Lion against its paper),
-plus their contract with spaCy's trainer."""
+"""The custom optimizers against torch.optim (Lion and LAMB against their
+papers, Schedule-Free AdamW against schedulefree's reference), plus their
+contract with spaCy's trainer."""
 
+import contextlib
 import copy
+import io
 import warnings
 from importlib.metadata import entry_points
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import catalogue
 import numpy
 import pytest
+import pytorch_optimizer
+import schedulefree
 import torch
 from thinc.api import Config, NumpyOps, Optimizer, registry, warmup_linear
 
@@ -27,6 +32,9 @@ OURS = {
     "Rprop.v1": optim.Rprop,
     "ASGD.v1": optim.ASGD,
     "Adafactor.v1": optim.Adafactor,
+    "Muon.v1": optim.Muon,
+    "ScheduleFreeAdamW.v1": optim.ScheduleFreeAdamW,
+    "LAMB.v1": optim.LAMB,
 }
 SHAPES = [(7,), (8, 5), (3, 4, 6)]
 N_STEPS = 200
@@ -113,6 +121,114 @@ def lion_reference(lr: float, beta1: float = 0.9, beta2: float = 0.99, wd: float
     return build
 
 
+@contextlib.contextmanager
+def newton_schulz_in_input_precision():
+    """torch's Muon casts its Newton-Schulz iteration to bfloat16 (a GPU speed
+    choice NumPy cannot follow); during this block that cast is a copy, so
+    torch's own iteration runs in float64."""
+    original = torch.Tensor.bfloat16
+    torch.Tensor.bfloat16 = lambda tensor, *args, **kwargs: tensor.clone()
+    try:
+        yield
+    finally:
+        torch.Tensor.bfloat16 = original
+
+
+def muon_reference(
+    lr: float,
+    *,
+    clip: float = 0.0,
+    decay: float = 0.0,
+    adamw: Optional[Dict[str, Any]] = None,
+    full_precision: bool = True,
+    **kwargs: Any,
+) -> Callable:
+    """torch.optim.Muon on every matrix (tensors of 3 axes as their leading
+    axes by the last), torch.optim.AdamW (lr 1e-3 unless `adamw` says) on
+    vectors; `decay` is both one's weight_decay, `clip` thinc's grad_clip."""
+
+    def build(weights: List[numpy.ndarray]) -> Callable:
+        params = [
+            torch.tensor(w.reshape(-1, w.shape[-1]) if w.ndim > 1 else w, dtype=torch.float64, requires_grad=True)
+            for w in weights
+        ]
+        matrices = [p for p in params if p.ndim == 2]
+        vectors = [p for p in params if p.ndim == 1]
+        muon = torch.optim.Muon(matrices, lr=lr, weight_decay=decay, **kwargs)
+        adamw_settings = {"lr": 1e-3, **(adamw or {})}
+        fallback = torch.optim.AdamW(vectors, weight_decay=decay, foreach=False, **adamw_settings)
+
+        def step(grads: List[numpy.ndarray]) -> List[numpy.ndarray]:
+            for p, g in zip(params, grads):
+                p.grad = torch.from_numpy(clipped(g, clip).reshape(p.shape))
+            with newton_schulz_in_input_precision() if full_precision else contextlib.nullcontext():
+                muon.step()
+            fallback.step()
+            return [p.detach().numpy().reshape(w.shape) for p, w in zip(params, weights)]
+
+        return step
+
+    return build
+
+
+def schedule_free_reference(lr: float, *, clip: float = 0.0, decay: float = 0.0, **kwargs: Any) -> Callable:
+    """schedulefree.AdamWScheduleFreeReference in train mode: its parameters are y."""
+
+    def build(weights: List[numpy.ndarray]) -> Callable:
+        params = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in weights]
+        optimizer = schedulefree.AdamWScheduleFreeReference(params, lr=lr, weight_decay=decay, **kwargs)
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints "Switching to train mode"
+            optimizer.train()
+
+        def step(grads: List[numpy.ndarray]) -> List[numpy.ndarray]:
+            for p, g in zip(params, grads):
+                p.grad = torch.from_numpy(clipped(g, clip))
+            optimizer.step()
+            return [p.detach().numpy() for p in params]
+
+        step.optimizer, step.params = optimizer, params
+        return step
+
+    return build
+
+
+def lamb_reference(
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-6,
+    clamp: float = 10.0,
+    wd: float = 0.0,
+    clip: float = 0.0,
+    l2: float = 0.0,
+):
+    """Algorithm 2 of You et al. 2019 (bias-corrected moments, r = m^ / (sqrt(v^) + eps)
+    + wd * w, trust ratio min(|w|, clamp) / |r|, 1 where a norm is 0), in float64;
+    `l2` is coupled L2, added to the gradient before clipping as thinc does."""
+
+    def build(weights: List[numpy.ndarray]) -> Callable:
+        params = [w.astype("float64") for w in weights]
+        moments = [(numpy.zeros_like(w), numpy.zeros_like(w)) for w in params]
+        t = [0]
+
+        def step(grads: List[numpy.ndarray]) -> List[numpy.ndarray]:
+            t[0] += 1
+            for w, (m, v), g in zip(params, moments, grads):
+                g = clipped(g + l2 * w, clip)
+                m[:] = beta1 * m + (1 - beta1) * g
+                v[:] = beta2 * v + (1 - beta2) * g * g
+                m_hat, v_hat = m / (1 - beta1 ** t[0]), v / (1 - beta2 ** t[0])
+                r = m_hat / (numpy.sqrt(v_hat) + eps) + wd * w
+                w_norm, r_norm = min(numpy.linalg.norm(w), clamp), numpy.linalg.norm(r)
+                trust = w_norm / r_norm if w_norm > 0 and r_norm > 0 else 1.0
+                w -= lr * trust * r
+            return params
+
+        return step
+
+    return build
+
+
 # (id, our factory and kwargs, reference builder); without clipping or L2
 # unless noted, L2 coupled where torch's weight_decay is.
 EXACT_CASES = [
@@ -192,6 +308,58 @@ EXACT_CASES = [
         {"beta2_decay": -0.5, "eps1": 1e-20, "eps2": 1e-2, "d": 2.0},
         torch_reference(torch.optim.Adafactor, lr=LR, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=2.0),
     ),
+    ("muon", "Muon.v1", {}, muon_reference(LR)),
+    (
+        "muon-options",
+        "Muon.v1",
+        {
+            "momentum": 0.9,
+            "nesterov": False,
+            "ns_steps": 3,
+            "ns_coefficients": [3.0, -3.2, 1.2],
+            "eps": 1e-5,
+            "adjust_lr_fn": "match_rms_adamw",
+            "adamw_learn_rate": 0.02,
+            "adamw_beta1": 0.8,
+            "adamw_beta2": 0.99,
+            "adamw_eps": 1e-6,
+            "L2": 0.05,
+        },
+        muon_reference(
+            LR,
+            decay=0.05,
+            momentum=0.9,
+            nesterov=False,
+            ns_steps=3,
+            ns_coefficients=(3.0, -3.2, 1.2),
+            eps=1e-5,
+            adjust_lr_fn="match_rms_adamw",
+            adamw={"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6},
+        ),
+    ),
+    ("schedule-free", "ScheduleFreeAdamW.v1", {}, schedule_free_reference(LR)),
+    (
+        "schedule-free-warmup-r-decay",
+        "ScheduleFreeAdamW.v1",
+        {"warmup_steps": 50, "r": 1.0, "weight_lr_power": 1.0, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6, "L2": 0.05},
+        schedule_free_reference(
+            LR, warmup_steps=50, r=1.0, weight_lr_power=1.0, betas=(0.8, 0.99), eps=1e-6, decay=0.05
+        ),
+    ),
+    (
+        "schedule-free-decay-at-z",
+        "ScheduleFreeAdamW.v1",
+        {"decay_at_z": True, "warmup_steps": 10, "L2": 0.05},
+        schedule_free_reference(LR, decay_at_z=True, warmup_steps=10, decay=0.05),
+    ),
+    ("lamb", "LAMB.v1", {}, lamb_reference(LR)),
+    (
+        "lamb-decay-clamp",
+        "LAMB.v1",
+        {"L2": 0.05, "clamp": 3.0, "beta1": 0.8, "beta2": 0.99, "eps": 1e-8},
+        lamb_reference(LR, 0.8, 0.99, 1e-8, clamp=3.0, wd=0.05),
+    ),
+    ("lamb-L2", "LAMB.v1", {"L2": 0.01, **COUPLED}, lamb_reference(LR, l2=0.01)),
 ]
 
 # Every optimizer with thinc's gradient clipping, decoupled L2 (ours; torch's
@@ -214,6 +382,15 @@ SHARED_CASES = [
 ] + [
     ("Lion.v1", {}, lion_reference(LR, wd=DECAY, clip=CLIP)),
     ("Adafactor.v1", {}, torch_reference(torch.optim.Adafactor, clip=CLIP, lr=LR, weight_decay=DECAY)),
+    # Decoupled L2: torch's weight_decay for Muon and its AdamW, schedulefree's
+    # weight_decay (on z) and the paper's lambda (in r) for LAMB.
+    ("Muon.v1", {}, muon_reference(LR, clip=CLIP, decay=DECAY)),
+    (
+        "ScheduleFreeAdamW.v1",
+        {"warmup_steps": 20},
+        schedule_free_reference(LR, clip=CLIP, decay=DECAY, warmup_steps=20),
+    ),
+    ("LAMB.v1", {}, lamb_reference(LR, wd=DECAY, clip=CLIP)),
 ]
 PARITY = [(case[0], case[1], case[2], case[3]) for case in EXACT_CASES] + [
     (f"{name[:-3].lower()}-clip-decay-averages", name, {**SHARED, **settings}, reference)
@@ -311,9 +488,14 @@ def test_trainer_contract(name: str) -> None:
 
 @pytest.mark.parametrize("name", OURS)
 def test_use_averages_false(name: str) -> None:
+    """No averages, except ScheduleFreeAdamW's x, which spaCy must evaluate."""
     optimizer = registry.optimizers.get(name)(use_averages=False)
     optimizer((0, "W"), numpy.ones(3, dtype="float32"), numpy.ones(3, dtype="float32"))
-    assert optimizer.averages is None
+    if name == "ScheduleFreeAdamW.v1":
+        assert set(optimizer.averages) == {(0, "W")}
+        assert optimizer.averages[(0, "W")] is optimizer.state[(0, "W")]["x"]
+    else:
+        assert optimizer.averages is None
 
 
 def _snapshot(optimizer: Optimizer, weights: numpy.ndarray) -> Tuple[Any, ...]:
@@ -347,7 +529,17 @@ def test_nonfinite_gradient_is_skipped(name: str) -> None:
 
 # Those whose state holds squared gradients: a gradient whose squares overflow
 # would make it inf. The others stay finite on a gradient of 1e30.
-SQUARING = {"Adagrad.v1", "RMSProp.v1", "AdaDelta.v1", "AdamW.v1", "NAdam.v1", "Adafactor.v1"}
+# Muon's matrices keep no squares (its vectors' AdamW does).
+SQUARING = {
+    "Adagrad.v1",
+    "RMSProp.v1",
+    "AdaDelta.v1",
+    "AdamW.v1",
+    "NAdam.v1",
+    "Adafactor.v1",
+    "ScheduleFreeAdamW.v1",
+    "LAMB.v1",
+}
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
@@ -451,6 +643,28 @@ BAD_SETTINGS = [
     ("Adafactor.v1", {"d": 0.5}, r"d=0\.5"),
     ("Adafactor.v1", {"eps1": -1.0}, "eps1"),
     ("Adafactor.v1", {"eps2": -1.0}, "eps2"),
+    ("Muon.v1", {"momentum": 1.0}, r"Muon\.v1: momentum=1\.0 .*\[0, 1\)"),
+    ("Muon.v1", {"eps": 0.0}, r"eps=0\.0 .*\(0, inf\)"),
+    ("Muon.v1", {"ns_steps": 100}, r"ns_steps=100 .*\[0, 100\)"),
+    ("Muon.v1", {"ns_steps": 2.5}, "ns_steps"),
+    ("Muon.v1", {"ns_coefficients": [3.0, -4.0]}, "ns_coefficients"),
+    ("Muon.v1", {"adjust_lr_fn": "rms"}, r"adjust_lr_fn='rms' is not one of None, 'original', 'match_rms_adamw'"),
+    ("Muon.v1", {"muon_params": "W"}, "muon_params"),
+    ("Muon.v1", {"adamw_learn_rate": 0.0}, r"Muon\.v1: adamw_learn_rate=0\.0"),
+    ("Muon.v1", {"adamw_beta1": 1.0}, r"Muon\.v1: adamw_beta1=1\.0"),
+    ("Muon.v1", {"adamw_beta2": -0.1}, "adamw_beta2"),
+    ("Muon.v1", {"adamw_eps": 0.0}, "adamw_eps"),
+    ("Muon.v1", {"L2": -0.1}, "L2"),
+    ("ScheduleFreeAdamW.v1", {"warmup_steps": -1}, r"warmup_steps=-1 .*\[0, inf\)"),
+    ("ScheduleFreeAdamW.v1", {"warmup_steps": 1.5}, "warmup_steps"),
+    ("ScheduleFreeAdamW.v1", {"r": -1.0}, r"ScheduleFreeAdamW\.v1: r=-1\.0"),
+    ("ScheduleFreeAdamW.v1", {"weight_lr_power": -2.0}, "weight_lr_power"),
+    ("ScheduleFreeAdamW.v1", {"beta1": 1.0}, "beta1"),
+    ("ScheduleFreeAdamW.v1", {"eps": 0.0}, "eps"),
+    ("LAMB.v1", {"clamp": 0.0}, r"LAMB\.v1: clamp=0\.0 .*\(0, inf\]"),
+    ("LAMB.v1", {"beta2": 1.0}, "beta2"),
+    ("LAMB.v1", {"eps": 0.0}, "eps"),
+    ("LAMB.v1", {"learn_rate": -0.1}, "learn_rate"),
 ]
 
 
@@ -474,8 +688,8 @@ def test_learn_rate_schedule(name: str) -> None:
     """warmup_linear starts at 0, which a scheduled learn_rate may be (Rprop's
     step sizes start there and are raised to step_size_min, as in torch)."""
     optimizer = registry.optimizers.get(name)(warmup_linear(0.01, 2, 10))
-    weights = numpy.ones(3, dtype="float32")
-    optimizer((0, "W"), weights, numpy.ones(3, dtype="float32"))
+    weights = numpy.ones((2, 3), dtype="float32")  # a matrix: Muon's vectors follow adamw_learn_rate
+    optimizer((0, "W"), weights, numpy.ones((2, 3), dtype="float32"))
     assert optimizer.learn_rate == 0.0
     moved = optimizer.step_size_min if name == "Rprop.v1" else 0.0
     numpy.testing.assert_array_equal(weights, numpy.float32(1.0 - moved))
@@ -548,6 +762,11 @@ STATE_SIZES: List[Tuple[str, Dict[str, Any], Tuple[int, ...], int]] = [
     ("Adafactor.v1", {}, (10,), 10),
     ("Adafactor.v1", {}, (8, 5), 8 + 5),
     ("Adafactor.v1", {}, (3, 4, 6), 3 * 4 + 3 * 6),
+    ("Muon.v1", {}, (10,), 20),  # AdamW
+    ("Muon.v1", {}, (8, 5), 40),
+    ("Muon.v1", {}, (3, 4, 6), 72),
+    ("ScheduleFreeAdamW.v1", {}, (10,), 30),
+    ("LAMB.v1", {}, (10,), 20),
 ]
 
 
@@ -610,3 +829,172 @@ def test_averages_are_thincs() -> None:
             NumpyOps().update_averages(expected[i], w, t)
     for i in range(len(SHAPES)):
         numpy.testing.assert_array_equal(optimizer.averages[(i, "W")], expected[i])
+
+
+def test_muon_matches_torch_in_bfloat16() -> None:
+    """torch as it is (its Newton-Schulz in bfloat16) within bfloat16 precision
+    (2**-8): the cast that test_matches_reference disables is the only difference."""
+    ours = optim.Muon(LR, grad_clip=0.0, use_averages=False)
+    start = initial_weights(seed=4)
+    weights = [w.copy() for w in start]
+    reference = muon_reference(LR, full_precision=False)([w.astype("float64") for w in start])
+    for grads in gradient_sequence(seed=4, n_steps=20):
+        expected = reference(grads)
+        for i, (w, g) in enumerate(zip(weights, grads)):
+            ours((i, "W"), w, g.copy())
+    for i in (1, 2):  # the matrices
+        ours_moved, torch_moved = weights[i] - start[i], expected[i] - start[i]
+        error = numpy.linalg.norm(ours_moved - torch_moved) / numpy.linalg.norm(torch_moved)
+        assert 1e-6 < error < 2**-6, i
+
+
+def test_muon_routes_weight_matrices_and_gives_the_rest_to_adamw() -> None:
+    """Muon for keys named W with 2+ axes; biases (thinc's Maxout b is 2-D),
+    embedding tables, vectors: an AdamW exact to AdamW.v1 with the adamw_* settings."""
+    adamw_settings = {"beta1": 0.8, "beta2": 0.99, "eps": 1e-6}
+    muon = optim.Muon(0.02, adamw_learn_rate=0.005, **{f"adamw_{k}": v for k, v in adamw_settings.items()}, L2=0.01)
+    adamw = optim.AdamW(0.005, **adamw_settings, L2=0.01)
+    rng = numpy.random.default_rng(8)
+    shapes = {(0, "W"): (6, 4), (1, "W"): (2, 3, 4), (2, "b"): (6, 3), (3, "E"): (20, 4), (4, "W"): (5,)}
+    weights = {key: rng.normal(size=shape).astype("float32") for key, shape in shapes.items()}
+    copies = {key: w.copy() for key, w in weights.items()}
+    for _ in range(5):
+        for key, w in weights.items():
+            g = rng.normal(size=w.shape).astype("float32")
+            muon(key, w, g.copy())
+            if key[1] != "W" or w.ndim == 1:
+                adamw(key, copies[key], g.copy())
+    for key in shapes:
+        expected = {"momentum_buffer"} if key in ((0, "W"), (1, "W")) else {"exp_avg", "exp_avg_sq"}
+        assert set(muon.state[key]) == expected, key
+        if expected != {"momentum_buffer"}:
+            numpy.testing.assert_array_equal(weights[key], copies[key])
+            numpy.testing.assert_array_equal(muon.averages[key], adamw.averages[key])
+        assert muon.nr_update[key] == 5
+    only_biases = optim.Muon(0.02, muon_params=["b"])
+    only_biases((2, "b"), weights[(2, "b")], numpy.ones((6, 3), dtype="float32"))
+    only_biases((0, "W"), weights[(0, "W")], numpy.ones((6, 4), dtype="float32"))
+    assert set(only_biases.state[(2, "b")]) == {"momentum_buffer"}
+    assert set(only_biases.state[(0, "W")]) == {"exp_avg", "exp_avg_sq"}
+
+
+def test_muon_steps_its_adamws_schedules() -> None:
+    """adamw_* schedules step with the optimizer; shared settings follow Muon's, stepped once."""
+    muon = optim.Muon([0.01, 0.02, 0.03], adamw_learn_rate=[0.1, 0.2, 0.3], L2=[0.0, 0.01, 0.02])
+    muon.step_schedules()
+    assert (muon.learn_rate, muon.fallback.learn_rate, muon.L2, muon.fallback.L2) == (0.02, 0.2, 0.01, 0.01)
+    bad = optim.Muon(0.01, adamw_beta1=[0.9, 1.5])
+    with pytest.raises(ValueError, match=r"Muon\.v1: schedule for adamw_beta1=1\.5"):
+        bad.step_schedules()
+
+
+def test_schedule_free_averages_are_its_x() -> None:
+    """averages[key] is the state's x (the same array), equal to the reference's
+    x over 200 steps with warm-up, decay and clipping; the weights are y."""
+    ours = optim.ScheduleFreeAdamW(LR, warmup_steps=30, r=0.5, L2=DECAY, grad_clip=CLIP, use_averages=False)
+    weights = [w.astype("float64") for w in initial_weights(seed=6)]
+    reference = schedule_free_reference(LR, clip=CLIP, decay=DECAY, warmup_steps=30, r=0.5)(
+        [w.copy() for w in weights]
+    )
+    for grads in gradient_sequence(seed=6):
+        reference(grads)
+        for i, (w, g) in enumerate(zip(weights, grads)):
+            ours((i, "W"), w, g.astype("float64"))
+    for i, param in enumerate(reference.params):
+        state = reference.optimizer.state[param]
+        assert ours.averages[(i, "W")] is ours.state[(i, "W")]["x"]
+        numpy.testing.assert_allclose(ours.averages[(i, "W")], state["x"].numpy(), rtol=1e-9, atol=1e-12)
+        numpy.testing.assert_allclose(ours.state[(i, "W")]["z"], state["z"].numpy(), rtol=1e-9, atol=1e-12)
+        numpy.testing.assert_allclose(weights[i], state["y"].numpy(), rtol=1e-9, atol=1e-12)
+        assert not numpy.allclose(weights[i], state["x"].numpy())
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_schedule_free_averages_follow_a_skipped_update() -> None:
+    """A skipped update restores copies of the state: averages must hold them."""
+    optimizer = optim.ScheduleFreeAdamW(0.01, grad_clip=0.0)
+    weights = numpy.ones((2, 3), dtype="float32")
+    optimizer((0, "W"), weights, numpy.full((2, 3), 0.5, dtype="float32"))
+    with pytest.warns(NonFiniteGradientWarning, match="not finite"):
+        optimizer((0, "W"), weights, numpy.full((2, 3), 1e30, dtype="float32"))
+    assert optimizer.averages[(0, "W")] is optimizer.state[(0, "W")]["x"]
+
+
+@pytest.mark.parametrize("clamp", [10.0, 3.0])
+def test_lamb_matches_pytorch_optimizer(clamp: float) -> None:
+    """pytorch-optimizer's Lamb gives the paper's rule with adam_debias=True
+    (else its 1 / (1 - beta1**t) stays outside the trust ratio), weight_decay=0
+    (it has no bias correction of v, which then no longer cancels) and an eps
+    small enough that adding it to the update's norm does not show; its clamp
+    is a class attribute."""
+    eps = 1e-12
+    ours = optim.LAMB(LR, eps=eps, clamp=clamp, grad_clip=0.0, use_averages=False)
+    weights = [w.astype("float64") for w in initial_weights(seed=9)]
+    params = [torch.tensor(w.copy(), requires_grad=True) for w in weights]
+    reference = pytorch_optimizer.Lamb(params, lr=LR, eps=eps, adam_debias=True, foreach=False)
+    reference.clamp = clamp
+    for grads in gradient_sequence(seed=9):
+        for p, g in zip(params, grads):
+            p.grad = torch.from_numpy(g.astype("float64"))
+        reference.step()
+        for i, (w, g) in enumerate(zip(weights, grads)):
+            ours((i, "W"), w, g.astype("float64"))
+    for w, p in zip(weights, params):
+        expected = p.detach().numpy()
+        numpy.testing.assert_allclose(w, expected, rtol=1e-9, atol=1e-9 * numpy.abs(expected).max())
+
+
+TRIPS = [
+    ("Je veux aller de Paris à Lyon", "Paris", "Lyon"),
+    ("Un billet de Marseille pour Lille", "Marseille", "Lille"),
+    ("Comment aller à Nantes depuis Bordeaux ?", "Bordeaux", "Nantes"),
+]
+
+
+@pytest.mark.slow
+def test_spacy_saves_schedule_free_x(tmp_path) -> None:
+    """spaCy's training loop evaluates and saves model-best inside
+    use_params(optimizer.averages): the saved weights are x, not y."""
+    import spacy
+    from spacy.cli.init_config import init_config
+    from spacy.tokens import DocBin
+    from spacy.training.initialize import init_nlp
+    from spacy.training.loop import train
+
+    from travel_ner.lab.benchmark import trainable_params
+
+    built: List[optim.ScheduleFreeAdamWOptimizer] = []
+
+    @registry.optimizers("test_schedule_free_kept.v1")
+    def kept(learn_rate: float) -> optim.ScheduleFreeAdamWOptimizer:
+        built.append(optim.ScheduleFreeAdamW(learn_rate, warmup_steps=2))
+        return built[-1]
+
+    blank = spacy.blank("fr")
+    docs = []
+    for text, departure, arrival in TRIPS:
+        doc = blank.make_doc(text)
+        doc.ents = [
+            doc.char_span(text.index(city), text.index(city) + len(city), label=label)
+            for city, label in ((departure, "DEP"), (arrival, "ARR"))
+        ]
+        docs.append(doc)
+    DocBin(docs=docs).to_disk(tmp_path / "tiny.spacy")
+    config = init_config(lang="fr", pipeline=["ner"])
+    config["paths"]["train"] = config["paths"]["dev"] = str(tmp_path / "tiny.spacy")
+    config["training"].update({"max_steps": 6, "eval_frequency": 6, "patience": 0})
+    config["training"]["optimizer"] = {"@optimizers": "test_schedule_free_kept.v1", "learn_rate": 0.01}
+    # Every checkpoint scores 0, so each is the best so far: model-best is the last one, at step 6.
+    config["training"]["score_weights"] = {"ents_f": 0.0, "ents_p": None, "ents_r": None, "ents_per_type": None}
+    nlp = init_nlp(config)
+    (tmp_path / "out").mkdir()
+    nlp, _ = train(nlp, tmp_path / "out", stdout=io.StringIO(), stderr=io.StringIO())
+    optimizer = built[-1]
+    trained = trainable_params(nlp)  # y: train leaves the trained weights in place
+    assert set(trained) <= set(optimizer.averages)
+    for saved in ("model-best", "model-last"):
+        loaded = trainable_params(spacy.load(tmp_path / "out" / saved))
+        assert [w.shape for w in loaded.values()] == [w.shape for w in trained.values()]
+        for key, w in zip(trained, loaded.values()):
+            numpy.testing.assert_array_equal(w, optimizer.averages[key], err_msg=f"{saved} {key}")
+        assert any(not numpy.array_equal(w, trained[key]) for key, w in zip(trained, loaded.values()))

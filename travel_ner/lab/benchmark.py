@@ -32,7 +32,8 @@ THINC_OPTIMIZERS = ("Adam.v1", "RAdam.v1", "SGD.v1")
 OUR_OPTIMIZERS = tuple(
     f"{name}.v1"
     for name in (
-        "Momentum", "Adagrad", "RMSProp", "AdaDelta", "AdamW", "AdaMax", "NAdam", "Lion", "Rprop", "ASGD", "Adafactor"
+        "Momentum", "Adagrad", "RMSProp", "AdaDelta", "AdamW", "AdaMax", "NAdam", "Lion", "Rprop", "ASGD", "Adafactor",
+        "Muon", "ScheduleFreeAdamW", "LAMB",
     )
 )
 ALL_OPTIMIZERS = THINC_OPTIMIZERS + OUR_OPTIMIZERS
