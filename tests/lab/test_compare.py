@@ -136,6 +136,18 @@ def test_build_config_sets_block_schedule_seed_and_budget(root, corpus):
     assert max(rates) == pytest.approx(entry.learn_rate)
 
 
+def test_build_config_keeps_a_constant_rate_and_shapes_every_schedule_of_the_block(root, corpus):
+    budget = Budget(steps=40, eval_frequency=10, warmup_steps=4, train_limit=50, dev_limit=20, schedule_steps=100)
+    entries = select(read_entries(root / "configs" / "compare.yml"), ["ScheduleFreeAdamW.v1", "Muon.v1"])
+    free, muon = (build_config(make_specs([entry], [0], root / "configs" / "config.cfg", corpus, budget)[0])
+                  ["training"]["optimizer"] for entry in entries)
+    assert free["learn_rate"] == entries[0].learn_rate and free["warmup_steps"] == 4
+    assert muon["learn_rate"]["initial_rate"] == entries[1].learn_rate
+    for schedule in (muon["learn_rate"], muon["adamw_learn_rate"]):
+        assert (schedule["warmup_steps"], schedule["total_steps"]) == (4, 100)
+    assert muon["adamw_learn_rate"]["initial_rate"] == 0.001  # the fallback keeps its own peak
+
+
 def _record(name: str, seed: int, status: str = "ok", **values) -> RunRecord:
     spec = RunSpec(name, "b.cfg", 0.01, seed, "c.cfg", "corpus", Budget(), "f")
     record = {"state_multiple": 2.0}

@@ -22,7 +22,7 @@ from ..files import write_atomic
 from . import plots
 from .executors import Executor, LocalExecutor
 from .run import RunRecord
-from .specs import Budget, block_rate, make_specs, read_entries, select, write_learn_rates
+from .specs import Budget, Entry, RunSpec, block_rate, make_specs, read_entries, select, write_learn_rates
 
 TARGET_F = 0.90
 
@@ -64,21 +64,37 @@ def lr_sweep(
     """Short runs per optimizer over ``points`` log-spaced peak rates, ``span``
     decades either side of its block's own rate; write the best rate of each into the list file.
 
-    The grid is centred on the block's rate rather than on the list file's,
-    so that a second sweep reuses the first one's runs instead of drifting.
-    The best rate has the highest final dev F, ties broken by the lowest
-    final loss (the mean loss of the last tenth of the steps), since short
-    runs often leave several rates at the same F.
+    See :func:`grid_specs` for the grid and :func:`best_rates` for the choice.
     """
     entries = select(read_entries(list_path), names)
-    factors = numpy.logspace(-span, span, points)
-    specs = [
+    specs = grid_specs(entries, seed, config, corpus, budget, span=span, points=points)
+    records = (executor or LocalExecutor()).run(specs, output / "runs", "lr-sweep")
+    sweep = sweep_points(records, [entry.name for entry in entries])
+    best = best_rates(sweep)
+    write_atomic(output / "sweep.json", json.dumps({"points": sweep, "best": best}, indent=1) + "\n")
+    plots.lr_sweep(output / "lr_sweep.png", sweep, best)
+    write_learn_rates(list_path, best, f"lr-sweep ({budget.steps} steps, seed {seed})")
+    return best
+
+
+def grid_specs(
+    entries: Sequence[Entry], seed: int, config: Path, corpus: Path, budget: Budget, *, span: float, points: int
+) -> list[RunSpec]:
+    """One spec per optimizer and rate: ``points`` rates log-spaced over ``span`` decades either side of
+    its block's own rate (the block's, not the list file's, so that a second sweep reuses the first's runs)."""
+    if points < 1 or span < 0:
+        raise ValueError(f"the rate grid needs points >= 1 and span >= 0 decades (got points={points}, span={span})")
+    factors = numpy.logspace(-span, span, points) if points > 1 else [1.0]
+    return [
         replace(spec, learn_rate=float(f"{block_rate(Path(spec.block)) * factor:.3g}"))
         for spec in make_specs(entries, [seed], config, corpus, budget)
         for factor in factors
     ]
-    records = (executor or LocalExecutor()).run(specs, output / "runs", "lr-sweep")
-    sweep: dict[str, list[dict[str, Any]]] = {entry.name: [] for entry in entries}
+
+
+def sweep_points(records: Sequence[RunRecord], names: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per optimizer, one point per rate: its status, final loss and final dev F."""
+    sweep: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for record in records:
         sweep[record.spec.optimizer].append(
             {
@@ -88,17 +104,17 @@ def lr_sweep(
                 "dev_f": record.dev_f,
             }
         )
-    best = {
+    return sweep
+
+
+def best_rates(sweep: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
+    """The best rate of each optimizer with a finished run: highest final dev F, ties broken by
+    the lowest final loss (short runs often leave several rates at the same F)."""
+    return {
         name: max(ok, key=lambda p: (p["dev_f"], -p["final_loss"]))["learn_rate"]
         for name, results in sweep.items()
         if (ok := [p for p in results if p["status"] == "ok"])
     }
-    write_atomic(output / "sweep.json", json.dumps({"points": sweep, "best": best}, indent=1) + "\n")
-    plots.lr_sweep(output / "lr_sweep.png", sweep, best)
-    write_learn_rates(list_path, best, f"lr-sweep ({budget.steps} steps, seed {seed})")
-    return best
-
-
 
 
 def final_loss(losses: Sequence[float]) -> float:

@@ -179,3 +179,46 @@ def thumbnail(source: Path, target: Path, width: int = 900) -> None:
         height = round(image.height * width / image.width)
         target.parent.mkdir(parents=True, exist_ok=True)
         image.convert("RGB").resize((width, height), Image.LANCZOS).save(target, optimize=True)
+
+
+def time_to_target(path: Path, times: Mapping[str, Sequence[Any]], targets: Sequence[float]) -> None:
+    """Seconds to each dev F target per label: bars at the mean, 95% intervals as error bars,
+    and the share of seeds that reached it; labels that never reached a target say so."""
+    labels = list(times)
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(labels) + 1.5))
+    height = 0.8 / len(targets)
+    for i, target in enumerate(targets):
+        y = numpy.arange(len(labels)) + i * height
+        for row, label in zip(y, labels):
+            found, reached = times[label][i]
+            if found is None:
+                ax.text(0, row, f"  {target:.2f} not reached", va="center", fontsize="x-small", color="grey")
+                continue
+            ax.barh(row, found.mean, height, xerr=found.half_width or 0, color=f"C{i}", alpha=0.8,
+                    label=f"dev F ≥ {target:.2f}" if row == y[0] or label == labels[0] else None)
+            ax.text(found.mean, row, f" {reached} seed(s)", va="center", fontsize="x-small")
+    ax.set_yticks(numpy.arange(len(labels)) + height * (len(targets) - 1) / 2, labels, fontsize="small")
+    ax.invert_yaxis()
+    ax.set(xlabel="seconds of training to reach the target (mean, 95% interval)", title="Time to target")
+    ax.grid(True, axis="x", alpha=0.3)
+    handles, names = ax.get_legend_handles_labels()
+    unique = dict(zip(names, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize="small")
+    _save(fig, path)
+
+
+def dev_f_vs_rate(path: Path, points: Mapping[str, Sequence[Mapping[str, Any]]], best: Mapping[str, float]) -> None:
+    """Final dev F of every tuning run against its peak rate, every optimizer on one chart; stars: chosen rates."""
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    styles = _styles(list(points))
+    for name, sweep in points.items():
+        ok = sorted((p for p in sweep if p["status"] == "ok"), key=lambda p: p["learn_rate"])
+        ax.plot([p["learn_rate"] for p in ok], [p["dev_f"] for p in ok], "o", label=name, markersize=3, **styles[name])
+        if name in best:
+            chosen = next(p for p in ok if p["learn_rate"] == best[name])
+            ax.plot([chosen["learn_rate"]], [chosen["dev_f"]], "*", markersize=11, color=styles[name]["color"])
+    ax.set_xscale("log")
+    ax.set(xlabel="peak learning rate", ylabel="final dev F", ylim=(0, 1.02), title="Tuning: dev F against the peak rate (stars: chosen)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(ncol=3, fontsize="x-small")
+    _save(fig, path)

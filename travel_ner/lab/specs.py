@@ -37,8 +37,10 @@ class Budget:
     """What every run of one comparison shares, so that runs are comparable.
 
     ``steps`` counts updates as spaCy's ``max_steps`` does (steps 0..steps);
-    ``train_limit`` and ``dev_limit`` cap the documents read (0: all), which
-    bounds start-up and evaluation time on a large corpus.
+    the rate warms up linearly over ``warmup_steps``, then decays linearly to
+    zero at ``schedule_steps`` (0: at ``steps``; the seed's config decays over
+    20,000 steps but stops at 4,000); ``train_limit`` and ``dev_limit`` cap the
+    documents read (0: all), which bounds start-up and evaluation time.
     """
 
     steps: int = 600
@@ -46,6 +48,7 @@ class Budget:
     warmup_steps: int = 60
     train_limit: int = 4000
     dev_limit: int = 300
+    schedule_steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,10 @@ def make_specs(
 
 
 def build_config(spec: RunSpec) -> Config:
-    """The pipeline config with the spec's optimizer block, schedule, seed and budget."""
+    """The pipeline config with the spec's optimizer block, schedule, seed and budget.
+
+    A block with a scheduled rate gets warm-up then linear decay at the spec's peak rate over the
+    budget; a block with a constant rate keeps it constant at the spec's rate."""
     corpus = Path(spec.corpus)
     budget = spec.budget
     overrides = {
@@ -157,12 +163,19 @@ def build_config(spec: RunSpec) -> Config:
         "corpora.dev.limit": budget.dev_limit,
     }
     config = with_optimizer(load_config(spec.config, overrides=overrides, interpolate=False), Path(spec.block))
-    config["training"]["optimizer"]["learn_rate"] = {
-        "@schedules": "warmup_linear.v1",
-        "initial_rate": spec.learn_rate,
-        "warmup_steps": budget.warmup_steps,
-        "total_steps": budget.steps,
-    }
+    optimizer = config["training"]["optimizer"]
+    shape = {"warmup_steps": budget.warmup_steps, "total_steps": budget.schedule_steps or budget.steps}
+    # Every warm-up + linear decay of the block (Muon's fallback rate too) takes the budget's shape.
+    for value in optimizer.values():
+        if isinstance(value, dict) and value.get("@schedules") == "warmup_linear.v1":
+            value.update(shape)
+    if isinstance(optimizer["learn_rate"], dict):
+        optimizer["learn_rate"] = {"@schedules": "warmup_linear.v1", "initial_rate": spec.learn_rate, **shape}
+    else:
+        # A constant rate stays constant (Schedule-Free's point); its own warm-up takes the budget's.
+        optimizer["learn_rate"] = spec.learn_rate
+        if "warmup_steps" in optimizer:
+            optimizer["warmup_steps"] = budget.warmup_steps
     return config
 
 

@@ -1,0 +1,131 @@
+"""The study: statistics of the report, the plan's checks, and a reduced real study that resumes."""
+
+import json
+import math
+import statistics
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from test_compare import corpus, write_list  # noqa: F401 -- the tiny corpus fixture and list files
+from travel_ner.__main__ import app
+from travel_ner.lab import report
+from travel_ner.lab.run import EvalPoint, RunRecord
+from travel_ner.lab.specs import Budget, RunSpec
+from travel_ner.lab.study import SEED_RATE, StudyPlan, study
+
+# Two-sided 95% quantiles of Student's t (any statistics table).
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 9: 2.262, 29: 2.045}
+
+
+@pytest.mark.parametrize("df,expected", sorted(T_975.items()))
+def test_t_quantiles_match_the_table(df, expected):
+    assert report.t_quantile(0.975, df) == pytest.approx(expected, abs=1e-3)
+    assert report.t_cdf(expected, df) == pytest.approx(0.975, abs=1e-4)
+
+
+def test_t_cdf_is_symmetric_and_cauchy_for_one_degree():
+    for t in (0.3, 1.0, 2.5):
+        assert report.t_cdf(-t, 5) == pytest.approx(1 - report.t_cdf(t, 5), abs=1e-12)
+        assert report.t_cdf(t, 1) == pytest.approx(0.5 + math.atan(t) / math.pi, abs=1e-12)
+
+
+def test_estimate_is_mean_and_t_interval():
+    values = [0.80, 0.84, 0.86]
+    found = report.estimate(values)
+    half = 4.303 * statistics.stdev(values) / math.sqrt(3)
+    assert found.mean == pytest.approx(statistics.fmean(values)) and found.half_width == pytest.approx(half, abs=1e-4)
+    assert report.estimate([0.5]) == report.Estimate(0.5, None, 1) and report.estimate([]) is None
+
+
+def test_paired_test_by_seed():
+    # differences 0.02, 0.02, 0.01: t = 5.0 with 2 degrees of freedom, p = 0.0377
+    comparison = report.paired([0.90, 0.92, 0.91], [0.88, 0.90, 0.90])
+    assert comparison.p_value == pytest.approx(0.0377, abs=1e-4) and comparison.significant
+    assert not report.paired([0.90, 0.80, 0.95], [0.88, 0.85, 0.90]).significant
+    assert report.paired([0.9], [0.8]) is None
+
+
+def _record(name, seed, status="ok", dev_f=0.9, curve=(0.5, 0.92, 0.96)):
+    spec = RunSpec(name, "b.cfg", 0.01, seed, "c.cfg", "corpus", Budget(steps=300, eval_frequency=100), "f")
+    if status != "ok":
+        return RunRecord(spec, status, diverged_at=7 if status == "diverged" else None)
+    evals = [EvalPoint(100 * i, 10.0 * i, f, f, f) for i, f in enumerate(curve)]
+    return RunRecord(spec, "ok", evals=evals, dev_f=dev_f, test_f=0.8, sentence_accuracy=0.7, state_multiple=3.0,
+                     cpu_seconds=60.0)
+
+
+def test_rows_count_targets_failures_and_compare_with_the_reference():
+    adam = [_record("Adam.v1", seed, dev_f=0.90 + seed / 100) for seed in range(3)]
+    sgd = [_record("SGD.v1", 0, dev_f=0.05, curve=(0.0, 0.02, 0.05)), _record("SGD.v1", 1, "diverged"),
+           _record("SGD.v1", 2, dev_f=0.95, curve=(0.5, 0.91, 0.95))]
+    row = report.summarize("SGD.v1", sgd, adam)
+    assert (row.ok, row.diverged, row.never_learned) == (2, [7], 1)
+    assert row.steps_to[0.90][1] == 1 and row.steps_to[0.90][0].mean == 100
+    assert row.steps_to[0.95][0].mean == 200 and row.seconds_to[0.95][0].mean == 20.0
+    assert row.versus_reference.difference.n == 2  # seeds 0 and 2, those both finished
+    text = report.table([report.summarize("Adam.v1", adam), row], "Adam.v1")
+    lines = text.splitlines()
+    assert lines[2].startswith("| Adam.v1 |") and "0.910 ± 0.025" in lines[2]
+    assert "diverged @ 7; 1 never learned" in lines[3] and "100 (1/2)" in lines[3]
+
+
+def test_a_bad_plan_or_an_unknown_optimizer_fails_before_any_run(root, tmp_path):
+    list_path = write_list(tmp_path / "compare.yml", root, {"SGD.v1": 0.1, "Adam.v1": 0.001})
+
+    class NoRuns:
+        def run(self, specs, runs_dir, desc):
+            raise AssertionError("a run started")
+
+    for plan, names, message in [
+        (StudyPlan(points=0), None, "rate grid is empty"),
+        (StudyPlan(span=-1.0), None, "rate grid is empty"),
+        (StudyPlan(seeds=0), None, "at least one seed"),
+        (StudyPlan(), ["Nope.v1"], "not in the list file: Nope.v1"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            study(root / "configs" / "config.cfg", tmp_path, tmp_path / "out", list_path, names=names, plan=plan,
+                  executor=NoRuns())
+    assert not (tmp_path / "out").exists()
+    result = CliRunner().invoke(app, ["study", str(root / "configs" / "config.cfg"), str(tmp_path), str(tmp_path / "o"),
+                                      "--optimizers", str(list_path), "--points", "0"])
+    assert result.exit_code == 1 and "rate grid is empty" in result.output
+
+
+@pytest.mark.slow
+def test_reduced_study_tunes_runs_seeds_reports_and_resumes(root, corpus, tmp_path):  # noqa: F811
+    list_path = write_list(tmp_path / "compare.yml", root, {"SGD.v1": 0.1, "Adam.v1": 0.001})
+    plan = StudyPlan(
+        tuning=Budget(steps=20, eval_frequency=20, warmup_steps=2, train_limit=0, dev_limit=0),
+        budget=Budget(steps=30, eval_frequency=10, warmup_steps=3, train_limit=0, dev_limit=0),
+        seeds=2, span=1.0, points=2, seed_block_full=False,
+    )
+    output = tmp_path / "study"
+    rows = study(root / "configs" / "config.cfg", corpus, output, list_path, plan=plan)
+
+    results = json.loads((output / "results.json").read_text(encoding="utf8"))
+    assert len(results["tuning"]) == 4  # 2 optimizers x 2 rates, seed 0
+    assert sorted({r["spec"]["learn_rate"] for r in results["tuning"] if r["spec"]["optimizer"] == "Adam.v1"}) == [
+        0.0001, 0.01]
+    labels = [row.label for row in rows]
+    assert labels == ["SGD.v1", "Adam.v1", f"seed's block (Adam.v1 {SEED_RATE:g})"]
+    by_label = {row.label: row for row in rows}
+    for name in ("SGD.v1", "Adam.v1"):
+        assert by_label[name].learn_rate == results["chosen_rates"][name] and by_label[name].seeds == 2
+    assert by_label[labels[2]].learn_rate == SEED_RATE
+    assert by_label["SGD.v1"].versus_reference is not None and by_label["Adam.v1"].versus_reference is None
+    runs = [r for r in results["runs"] if r["spec"]["optimizer"] == "SGD.v1"]
+    assert [r["spec"]["seed"] for r in runs] == [0, 1] and all(len(r["losses"]) == 31 for r in runs)
+    assert runs[0]["losses"] != runs[1]["losses"]
+    report_text = (output / "report.md").read_text(encoding="utf8")
+    assert "| SGD.v1 |" in report_text and "Every seed reached dev F" in report_text
+    for name in ("dev_f.png", "time_to_target.png", "dev_f_vs_rate.png", "tuning/sweep.json"):
+        assert (output / name).stat().st_size > 100, name
+
+    # Resume: a second invocation trains nothing and writes the same table.
+    stamps = {p: p.stat().st_mtime_ns for p in output.rglob("runs/*.json")}
+    assert len(stamps) == 4 + 6
+    again = study(root / "configs" / "config.cfg", corpus, output, list_path, plan=plan)
+    assert {p: p.stat().st_mtime_ns for p in output.rglob("runs/*.json")} == stamps
+    assert again == rows

@@ -1,0 +1,57 @@
+"""Command-line functions of the laboratory, shared by ``python -m travel_ner`` and the project's scripts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .specs import Budget
+from .study import StudyPlan
+
+PLAN = StudyPlan()
+
+
+def study(
+    config: Path = typer.Argument(Path("configs/config.cfg"), exists=True, dir_okay=False, help="Pipeline config"),
+    corpus: Path = typer.Argument(Path("corpus"), exists=True, file_okay=False, help="Folder of the .spacy splits"),
+    output: Path = typer.Argument(Path("training/study"), help="Output folder"),
+    optimizers: Path = typer.Option(
+        Path("configs/compare.yml"), exists=True, dir_okay=False, help="List file: optimizers and their blocks"
+    ),
+    only: Optional[List[str]] = typer.Option(None, help="Study only these optimizers of the list (repeatable)"),
+    seeds: int = typer.Option(PLAN.seeds, help="Seeds per optimizer at its chosen rate"),
+    steps: int = typer.Option(PLAN.budget.steps, min=1, help="Training steps of each seeded run"),
+    eval_frequency: int = typer.Option(PLAN.budget.eval_frequency, min=1, help="Steps between dev evaluations"),
+    tuning_steps: int = typer.Option(PLAN.tuning.steps, min=1, help="Training steps of each tuning run"),
+    points: int = typer.Option(PLAN.points, help="Rates per optimizer in the tuning grid"),
+    span: float = typer.Option(PLAN.span, help="Decades of the grid either side of each block's rate"),
+    warmup: float = typer.Option(0.1, min=0.0, max=1.0, help="Warm-up as a fraction of the steps"),
+    train_limit: int = typer.Option(PLAN.budget.train_limit, min=0, help="Training documents read (0: all)"),
+    dev_limit: int = typer.Option(PLAN.budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
+    full_reference: bool = typer.Option(
+        PLAN.seed_block_full, help="Also train the seed's block once at its full schedule (4,000 steps)"
+    ),
+    jobs: int = typer.Option(0, min=0, help="Runs in parallel on the local backend (0: one per core)"),
+) -> None:
+    """Tune every optimizer with the same grid, run seeds at the chosen rates, and write the report."""
+    from .executors import make_executor
+    from .study import study as run_study
+
+    plan = StudyPlan(
+        tuning=Budget(tuning_steps, tuning_steps, round(warmup * tuning_steps), train_limit, dev_limit),
+        budget=Budget(steps, eval_frequency, round(warmup * steps), train_limit, dev_limit),
+        seeds=seeds,
+        span=span,
+        points=points,
+        seed_block_full=full_reference,
+    )
+    try:
+        plan.check()
+        executor = make_executor(jobs=jobs)
+        run_study(config, corpus, output, optimizers, names=only, plan=plan, executor=executor)
+    except ValueError as err:
+        typer.secho(str(err), fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo((output / "report.md").read_text(encoding="utf8"))

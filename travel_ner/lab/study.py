@@ -1,0 +1,206 @@
+"""A fair optimizer study: the same tuning budget for every optimizer, then several seeds at its best rate.
+
+As the benchmarks the field trusts do (AlgoPerf, DeepOBS, Schmidt et al.
+2021): each optimizer of the list first gets the same learning-rate grid at
+a short tuning budget (seed 0, rates log-spaced around its block's own rate,
+the choice by final dev F as in ``lr-sweep``); then ``seeds`` runs at its
+chosen rate with the study's budget. The seed config's own block (``Adam.v1``
+at 5e-5, warm-up 250, decay over 20,000 steps) is a row of its own, at the
+study's budget and once at its full schedule, so that the report can say
+what the seed's values reach and at what cost. The table, the report and the
+plots are computed from the records only; a study that is interrupted
+resumes where it stopped (finished records are reused, on any executor).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from timeit import default_timer as timer
+from typing import Callable, Optional, Sequence
+
+from ..files import write_atomic
+from . import plots, report
+from .compare import best_rates, grid_specs, sweep_points
+from .executors import Executor, LocalExecutor
+from .run import RunRecord
+from .specs import Budget, Entry, RunSpec, make_specs, read_entries, select
+
+REFERENCE = "Adam.v1"
+SEED_RATE = 5e-5
+SEED_FULL = Budget(steps=4000, eval_frequency=200, warmup_steps=250, train_limit=0, dev_limit=0, schedule_steps=20000)
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """The budgets of a study: the tuning grid (same for all) and the seeded runs at the chosen rates."""
+
+    tuning: Budget = Budget(steps=300, eval_frequency=300, warmup_steps=30, train_limit=0, dev_limit=500)
+    budget: Budget = Budget(steps=1000, eval_frequency=100, warmup_steps=100, train_limit=0, dev_limit=500)
+    seeds: int = 3
+    span: float = 1.0
+    points: int = 5
+    seed_block_full: bool = True
+
+    def check(self) -> None:
+        if self.seeds < 1:
+            raise ValueError(f"a study needs at least one seed (got seeds={self.seeds})")
+        if self.points < 1 or self.span < 0:
+            raise ValueError(
+                f"the rate grid is empty or not positive: it needs points >= 1 and span >= 0 decades "
+                f"(got points={self.points}, span={self.span})"
+            )
+
+
+@dataclass(frozen=True)
+class Group:
+    """The runs of one row of the report: a label and its specs (one per seed)."""
+
+    label: str
+    specs: list
+
+
+def plan_groups(entries: Sequence[Entry], rates: dict, config: Path, corpus: Path, plan: StudyPlan, block: Path) -> list:
+    """The seeded runs: every tuned optimizer at its chosen rate, and the seed's block (``block``: its
+    configs/optimizers file, at the seed's rate) at the study's budget and, if asked, at its full schedule."""
+    seeds = range(plan.seeds)
+    groups = [
+        Group(entry.name, make_specs([Entry(entry.name, entry.block, rates[entry.name])], seeds, config, corpus, plan.budget))
+        for entry in entries
+        if entry.name in rates
+    ]
+    seed_entry = Entry(REFERENCE, block, SEED_RATE)
+    groups.append(Group(f"seed's block ({REFERENCE} {SEED_RATE:g})", make_specs([seed_entry], seeds, config, corpus, plan.budget)))
+    if plan.seed_block_full:
+        full = Budget(**{**asdict(SEED_FULL), "dev_limit": plan.budget.dev_limit})
+        groups.append(Group(f"seed's block, full schedule ({full.steps} steps)", make_specs([seed_entry], [0], config, corpus, full)))
+    return groups
+
+
+def study(
+    config: Path,
+    corpus: Path,
+    output: Path,
+    list_path: Path,
+    *,
+    names: Optional[Sequence[str]] = None,
+    plan: StudyPlan = StudyPlan(),
+    executor: Optional[Executor] = None,
+    track: Optional[Callable[[Sequence[RunRecord], Sequence[Path]], None]] = None,
+) -> list[report.Row]:
+    """Tune, run the seeds, and write results.json, report.md and the plots into ``output``.
+
+    Every argument is checked before the first run: an unknown optimizer or an
+    empty grid fails at once. ``track`` (e.g. MLflow logging) receives every
+    record and the plot files at the end.
+    """
+    start = timer()
+    plan.check()
+    entries = select(read_entries(list_path), names)
+    seed_block = next((e.block for e in read_entries(list_path) if e.name == REFERENCE), None)
+    if seed_block is None:
+        raise ValueError(f"{list_path} has no {REFERENCE} entry, whose block is the seed's reference")
+    executor = executor or LocalExecutor()
+    names = [entry.name for entry in entries]
+
+    tuning_specs = grid_specs(entries, 0, config, corpus, plan.tuning, span=plan.span, points=plan.points)
+    tuning_records = executor.run(tuning_specs, output / "tuning" / "runs", "study tuning")
+    sweep = sweep_points(tuning_records, names)
+    rates = best_rates(sweep)
+    write_atomic(output / "tuning" / "sweep.json", json.dumps({"points": sweep, "best": rates}, indent=1) + "\n")
+
+    groups = plan_groups(entries, rates, config, corpus, plan, seed_block)
+    specs = [spec for group in groups for spec in group.specs]
+    records = dict(zip(specs, executor.run(specs, output / "runs", "study")))
+    by_label = {group.label: [records[spec] for spec in group.specs] for group in groups}
+    reference = by_label.get(REFERENCE, [])
+    rows = [report.summarize(label, runs, reference if label != REFERENCE else ()) for label, runs in by_label.items()]
+
+    figures = write_plots(output, by_label, sweep, rates, plan.budget)
+    elapsed = timer() - start
+    all_records = [*tuning_records, *records.values()]
+    write_atomic(
+        output / "results.json",
+        json.dumps(
+            {
+                "plan": asdict(plan),
+                "optimizers": names,
+                "chosen_rates": rates,
+                "untuned": [name for name in names if name not in rates],
+                "rows": [asdict(row) for row in rows],
+                "elapsed_seconds": elapsed,
+                "cpu_seconds": sum(r.cpu_seconds or 0.0 for r in all_records),
+                "tuning": [r.to_json() for r in tuning_records],
+                "runs": [r.to_json() for r in records.values()],
+            },
+            indent=1,
+            default=float,
+        )
+        + "\n",
+    )
+    write_atomic(output / "report.md", report_markdown(rows, plan, rates, names, elapsed, all_records))
+    if track is not None:
+        track(all_records, figures)
+    return rows
+
+
+def report_markdown(
+    rows: Sequence[report.Row], plan: StudyPlan, rates: dict, names: Sequence[str], elapsed: float, records: Sequence[RunRecord]
+) -> str:
+    tuning, budget = plan.tuning, plan.budget
+    untuned = [name for name in names if name not in rates]
+    reached = {target: [row.label for row in rows if row.steps_to[target][1] == row.ok > 0] for target in report.TARGETS}
+    cpu = sum(r.cpu_seconds or 0.0 for r in records)
+    lines = [
+        f"# Optimizer study: {len(names)} optimizers, {plan.seeds} seed(s) at tuned rates",
+        "",
+        f"Tuning: {plan.points} peak rates per optimizer, log-spaced over ±{plan.span:g} decade(s) around its "
+        f"block's own rate, {tuning.steps} steps each (warm-up {tuning.warmup_steps}), seed 0; the chosen rate has "
+        f"the best final dev F (ties: lowest final loss). Seeded runs: {budget.steps} steps, warm-up "
+        f"{budget.warmup_steps} then linear decay, dev evaluated every {budget.eval_frequency} steps on "
+        f"{budget.dev_limit or 'all'} dev sentences. This invocation took {elapsed / 60:.1f} min "
+        f"({cpu / 60:.1f} CPU-minutes summed over all runs, resumed ones included).",
+        "",
+        report.table(rows, REFERENCE),
+        "Mean ± 95% confidence half-width over seeds (Student's t). dev F: entity F at the last step with the "
+        "parameter averages, as spaCy evaluates; generated test F: corpus/test.spacy (unseen places); "
+        "hand-written: sentence accuracy on the hand-written test sentences. Steps and seconds to a dev F: "
+        "the first evaluation at or above it, over the seeds that reached it (k/n when not all did). "
+        f"dev F − {REFERENCE}: paired by seed, two-sided paired t-test; * where p < {report.ALPHA}. "
+        "State memory: weights plus optimizer state in multiples of the number of weights n. "
+        "CPU s: per run, set-up and evaluations included.",
+        "",
+    ]
+    for target in report.TARGETS:
+        lines.append(f"- Every seed reached dev F ≥ {target:.2f}: {', '.join(reached[target]) or 'none'}.")
+    if untuned:
+        lines.append(f"- No rate of the grid finished for: {', '.join(untuned)} (left out of the seeded runs).")
+    lines.append("")
+    lines.append("Figures: `dev_f.png` (curves, 95% bands), `time_to_target.png`, `dev_f_vs_rate.png` (tuning).")
+    return "\n".join(lines) + "\n"
+
+
+def write_plots(output: Path, by_label: dict, sweep: dict, rates: dict, budget: Budget) -> list[Path]:
+    """Dev F curves with 95% bands (the runs of the study's budget), time to each target, and dev F
+    against the rate; the paths written."""
+    curves = {}
+    for label, runs in by_label.items():
+        ok = [r for r in runs if r.ok]
+        if not ok or ok[0].spec.budget != budget or len({len(r.evals) for r in ok}) != 1:
+            continue
+        steps = [point.step for point in ok[0].evals]
+        values = [[point.ents_f for point in r.evals] for r in ok]
+        estimates = [report.estimate(column) for column in zip(*values)]
+        curves[label] = plots.Band(
+            steps,
+            [e.mean for e in estimates],
+            [e.mean - (e.half_width or 0.0) for e in estimates],
+            [e.mean + (e.half_width or 0.0) for e in estimates],
+        )
+    paths = [output / "dev_f.png", output / "time_to_target.png", output / "dev_f_vs_rate.png"]
+    plots.curves(paths[0], curves, title="Dev entity F at tuned rates (band: 95% confidence over seeds)", ylabel="dev F", log_y=False)
+    times = {label: [report.summarize(label, runs).seconds_to[t] for t in report.TARGETS] for label, runs in by_label.items()}
+    plots.time_to_target(paths[1], times, report.TARGETS)
+    plots.dev_f_vs_rate(paths[2], sweep, rates)
+    return paths
