@@ -8,6 +8,7 @@ import typer
 from travel_ner.lab.compare import compare
 from travel_ner.lab.executors import make_executor
 from travel_ner.lab.specs import Budget
+from travel_ner.lab.tracking import Recorder, log_records, tracking_uri
 
 
 def main(
@@ -20,14 +21,27 @@ def main(
     only: Optional[List[str]] = typer.Option(None, help="Run only these optimizers of the list (repeatable)"),
     steps: int = typer.Option(Budget.steps, min=1, help="Training steps per run"),
     seeds: int = typer.Option(3, min=1, help="Seeds per optimizer (0..seeds-1)"),
-    jobs: int = typer.Option(0, min=0, help="Runs in parallel, one process each (0: one per core)"),
+    jobs: int = typer.Option(0, min=0, help="Runs in parallel, one process or Ray task each (0: one per core)"),
+    backend: str = typer.Option("local", help="Where runs execute: local (processes) or ray"),
+    address: Optional[str] = typer.Option(None, help="Ray cluster to use (HOST:PORT or auto); default: a local instance"),
+    mlflow: bool = typer.Option(False, "--mlflow", help="Log every run to MLflow"),
+    mlflow_uri: Optional[str] = typer.Option(None, help="MLflow tracking URI (default: file store ./mlruns)"),
     eval_frequency: int = typer.Option(Budget.eval_frequency, min=1, help="Steps between dev evaluations"),
     warmup: float = typer.Option(0.1, min=0.0, max=1.0, help="Warm-up as a fraction of the steps"),
     train_limit: int = typer.Option(Budget.train_limit, min=0, help="Training documents read (0: all)"),
     dev_limit: int = typer.Option(Budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
 ) -> None:
     budget = Budget(steps, eval_frequency, round(warmup * steps), train_limit, dev_limit)
-    compare(config, corpus, output, optimizers, names=only, seeds=seeds, executor=make_executor(jobs=jobs), budget=budget)
+    try:
+        uri = tracking_uri(mlflow, mlflow_uri)
+        executor = Recorder(make_executor(backend, jobs=jobs, address=address))
+    except ValueError as err:
+        typer.secho(str(err), fg="red", err=True)
+        raise typer.Exit(1)
+    compare(config, corpus, output, optimizers, names=only, seeds=seeds, executor=executor, budget=budget)
+    if uri is not None:
+        logged = log_records(executor.records, uri, "compare", [*sorted(output.glob("*.png")), output / "results.md"])
+        typer.echo(f"MLflow: {len(logged)} new run(s) in experiment 'compare' at {uri}")
     typer.echo((output / "results.md").read_text(encoding="utf8"))
 
 

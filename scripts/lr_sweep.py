@@ -11,6 +11,7 @@ import typer
 from travel_ner.lab.compare import lr_sweep
 from travel_ner.lab.executors import make_executor
 from travel_ner.lab.specs import Budget
+from travel_ner.lab.tracking import Recorder, log_records, tracking_uri
 
 
 def main(
@@ -25,15 +26,28 @@ def main(
     points: int = typer.Option(7, min=2, help="Rates per optimizer, log-spaced over the span"),
     steps: int = typer.Option(200, min=1, help="Training steps per run"),
     seed: int = typer.Option(0, help="Seed of every run"),
-    jobs: int = typer.Option(0, min=0, help="Runs in parallel, one process each (0: one per core)"),
+    jobs: int = typer.Option(0, min=0, help="Runs in parallel, one process or Ray task each (0: one per core)"),
+    backend: str = typer.Option("local", help="Where runs execute: local (processes) or ray"),
+    address: Optional[str] = typer.Option(None, help="Ray cluster to use (HOST:PORT or auto); default: a local instance"),
+    mlflow: bool = typer.Option(False, "--mlflow", help="Log every run to MLflow"),
+    mlflow_uri: Optional[str] = typer.Option(None, help="MLflow tracking URI (default: file store ./mlruns)"),
     warmup: float = typer.Option(0.1, min=0.0, max=1.0, help="Warm-up as a fraction of the steps"),
     train_limit: int = typer.Option(Budget.train_limit, min=0, help="Training documents read (0: all)"),
     dev_limit: int = typer.Option(Budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
 ) -> None:
     budget = Budget(steps, steps, round(warmup * steps), train_limit, dev_limit)
+    try:
+        uri = tracking_uri(mlflow, mlflow_uri)
+        executor = Recorder(make_executor(backend, jobs=jobs, address=address))
+    except ValueError as err:
+        typer.secho(str(err), fg="red", err=True)
+        raise typer.Exit(1)
     best = lr_sweep(
-        config, corpus, output, optimizers, names=only, span=span, points=points, seed=seed, executor=make_executor(jobs=jobs), budget=budget
+        config, corpus, output, optimizers, names=only, span=span, points=points, seed=seed, executor=executor, budget=budget
     )
+    if uri is not None:
+        logged = log_records(executor.records, uri, "lr-sweep", [output / "lr_sweep.png", output / "sweep.json"])
+        typer.echo(f"MLflow: {len(logged)} new run(s) in experiment 'lr-sweep' at {uri}")
     for name, rate in best.items():
         typer.echo(f"{name}: {rate:.3g}")
     typer.echo(f"written to {optimizers}; plot: {output / 'lr_sweep.png'}")

@@ -163,8 +163,11 @@ def reruns(project: Path, commands: dict[str, dict], capsys) -> set[str]:
     return set(commands) - skipped
 
 
-PIPELINE_USERS = {"train", "evaluate", "bench-speed", "bench-optimizers", "model-choices", "seeds", "lr-sweep", "compare"}
-OPTIMIZER_USERS = {"bench-optimizers", "lr-sweep", "compare", "landscapes"}
+PIPELINE_USERS = {
+    "train", "evaluate", "bench-speed", "bench-optimizers", "model-choices", "seeds", "lr-sweep", "lr-find", "compare",
+    "study",
+}
+OPTIMIZER_USERS = {"bench-optimizers", "lr-sweep", "lr-find", "plot-schedules", "compare", "study", "landscapes"}
 
 
 @pytest.mark.parametrize(
@@ -175,13 +178,13 @@ OPTIMIZER_USERS = {"bench-optimizers", "lr-sweep", "compare", "landscapes"}
         ("travel_ner/ner/predict.py", PIPELINE_USERS),
         ("travel_ner/ner/tokenizer.py", PIPELINE_USERS | {"corpus"}),
         ("travel_ner/optim/*.py", OPTIMIZER_USERS),
-        ("travel_ner/lab/plots.py", {"lr-sweep", "compare", "landscapes", "docs-figures"}),
+        ("travel_ner/lab/plots.py", {"lr-sweep", "compare", "study", "landscapes", "docs-figures"}),
         ("travel_ner/ner/speed.py", {"bench-speed", "model-choices"}),
-        ("travel_ner/ner/scoring.py", {"evaluate", "model-choices", "seeds", "lr-sweep", "compare"}),
+        ("travel_ner/ner/scoring.py", {"evaluate", "model-choices", "seeds", "lr-sweep", "lr-find", "compare", "study"}),
         ("scripts/evaluate.py", {"evaluate"}),
-        ("configs/compare.yml", {"lr-sweep", "compare"}),
+        ("configs/compare.yml", {"lr-sweep", "lr-find", "compare", "study"}),
         # An output is checked too: its command reruns with those that read it.
-        ("corpus/test.spacy", {"corpus", "evaluate", "bench-speed", "model-choices", "seeds", "lr-sweep", "compare"}),
+        ("corpus/test.spacy", {"corpus", "evaluate", "bench-speed", "model-choices", "seeds", "lr-sweep", "compare", "study"}),
         ("training/landscapes/saddle.png", {"landscapes", "docs-figures"}),
     ],
 )

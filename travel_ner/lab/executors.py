@@ -1,6 +1,6 @@
 """Where runs execute. Every executor takes specs and returns one record per spec, in order.
 
-Each run writes its own record file in ``runs_dir``; a spec whose file holds a
+Each run has its own record file in ``runs_dir``; a spec whose file holds a
 finished record of that very spec is not run again, so an interrupted
 comparison resumes where it stopped, whatever the executor. The records are
 the same whichever executor made them, since a run depends on its spec only.
@@ -11,18 +11,31 @@ not pay its ~10 s of imports); that makes the peak RSS of a run its own and
 lets runs proceed side by side on the machine's cores. An interrupted
 comparison (Ctrl-C) stops every run it started before it returns: none goes
 on training in the background.
+
+:class:`RayExecutor` (``--backend ray``, the optional ``ray`` extra) runs each
+spec as a Ray task of one CPU, on a local instance it starts or on the
+cluster at ``--address``. A task returns its record to the driver, which
+saves it in ``runs_dir``: the cluster's nodes need not share the driver's
+disk, only have travel_ner installed and see the config, corpus and blocks
+at the paths the specs name (a local instance's workers start in the
+driver's directory, so relative paths work there; a cluster needs paths
+valid on its nodes).
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
+import resource
+import socket
 import sys
+from dataclasses import replace
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from queue import Empty
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Iterable, Optional, Protocol, Sequence
 
 from spacy.util import load_config
 from tqdm import tqdm
@@ -64,8 +77,7 @@ class LocalExecutor:
             for var in THREAD_VARIABLES:
                 os.environ.setdefault(var, "1")
             context = multiprocessing.get_context("forkserver")
-            lang = load_config(waiting[0].config, interpolate=False)["nlp"]["lang"]
-            context.set_forkserver_preload([__name__, f"spacy.lang.{lang}"])
+            context.set_forkserver_preload([__name__, _language_module(waiting[0])])
             steps_total = sum(spec.budget.steps + 1 for spec in waiting)
             progress = context.Queue()
             running: dict[RunSpec, BaseProcess] = {}
@@ -117,6 +129,11 @@ def _execute(spec: RunSpec, path: Path, progress: Any) -> None:
         sys.exit(130)
 
 
+def _language_module(spec: RunSpec) -> str:
+    """spaCy's module of the config's language: its tokenizer exceptions take seconds to import."""
+    return f"spacy.lang.{load_config(spec.config, interpolate=False)['nlp']['lang']}"
+
+
 def _status(path: Path, spec: RunSpec, exitcode: int) -> str:
     """The status a finished process left in its record; a process that died saved none, so one is saved."""
     if exitcode == 0:
@@ -147,11 +164,111 @@ def _drain(queue: Any) -> int:
             return count
 
 
-BACKENDS = ("local",)
+class RayExecutor:
+    """Runs each spec as a Ray task of one CPU, ``jobs`` at a time (0: as many as the cluster's CPUs take).
+
+    Each task runs in a fresh worker process (``max_calls=1``), as each local
+    run has its own process, so that a run's peak RSS and CPU time are its
+    own; one BLAS thread per task, as locally, gives the same losses bit for
+    bit. A task is not retried: a run whose worker dies is recorded as an
+    error and runs again on the next invocation, as locally. On any
+    exception, a KeyboardInterrupt included, the tasks still going are
+    cancelled (their workers killed) and nothing is saved for them.
+    """
+
+    def __init__(self, jobs: int = 0):
+        self.jobs = jobs
+
+    def run(self, specs: Sequence[RunSpec], runs_dir: Path, desc: str) -> list[RunRecord]:
+        import ray
+
+        paths = record_paths(specs, runs_dir)
+        waiting = todo(paths)
+        task = ray.remote(
+            num_cpus=1, max_calls=1, max_retries=0, runtime_env={"env_vars": {var: "1" for var in THREAD_VARIABLES}}
+        )(_ray_task)
+        running: dict[Any, RunSpec] = {}
+        with tqdm(total=len(specs), initial=len(specs) - len(waiting), desc=f"{desc} runs", unit="run") as run_bar:
+            try:
+                while waiting or running:
+                    while waiting and (not self.jobs or len(running) < self.jobs):
+                        spec = waiting.pop(0)
+                        running[task.remote(spec)] = spec
+                    # A timeout, so that a Ctrl-C is seen between waits.
+                    done, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
+                    for ref in done:
+                        spec = running.pop(ref)
+                        record = _ray_record(ref, spec)
+                        save_record(paths[spec], record)
+                        run_bar.update(1)
+                        if record.status != "ok":
+                            run_bar.write(f"{spec.name}: {record.status}")
+            finally:
+                for ref in running:
+                    ray.cancel(ref, force=True)
+        return [read_record(paths[spec]) for spec in specs]
 
 
-def make_executor(backend: str = "local", *, jobs: int = 0) -> Executor:
-    """The executor a command line names; an unknown backend fails before any run starts."""
+def _ray_task(spec: RunSpec) -> dict:
+    """A Ray task: one run, its record as JSON data. As the local forkserver does, the language
+    is imported first, and the CPU time the worker spent before the run is not counted as the run's."""
+    importlib.import_module(_language_module(spec))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    record = run_or_record_error(spec, lambda steps: None)
+    if record.cpu_seconds is not None:
+        record = replace(record, cpu_seconds=record.cpu_seconds - usage.ru_utime - usage.ru_stime)
+    return record.to_json()
+
+
+def _ray_record(ref: Any, spec: RunSpec) -> RunRecord:
+    """The record a task returned, or an error record if its worker died or it was cancelled."""
+    import ray
+
+    try:
+        return RunRecord.from_json(ray.get(ref))
+    except ray.exceptions.RayError as error:
+        return RunRecord(spec, "error", error=f"the run's Ray task ended before returning its record: {error}")
+
+
+BACKENDS = ("local", "ray")
+
+
+def make_executor(backend: str = "local", *, jobs: int = 0, address: Optional[str] = None) -> Executor:
+    """The executor a command line names (``--backend``, ``--jobs``, ``--address``), checked before any run starts.
+
+    The Ray backend connects at once: to the cluster at ``address`` (HOST:PORT,
+    ray://HOST:PORT or auto), or to a local instance it starts with ``jobs``
+    CPUs (0: all); a process where Ray is already initialised keeps its instance.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"--backend {backend!r} is not one of: {', '.join(BACKENDS)}")
     if backend == "local":
+        if address is not None:
+            raise ValueError("--address names a Ray cluster: it needs --backend ray")
         return LocalExecutor(jobs)
-    raise ValueError(f"--backend {backend!r} is not one of: {', '.join(BACKENDS)}")
+    try:
+        import ray
+    except ImportError:
+        raise ValueError("--backend ray needs Ray, an optional extra: pip install -e '.[ray]'") from None
+    if address is not None and address != "auto":
+        _probe(address)
+    if not ray.is_initialized():
+        try:
+            ray.init(address=address, num_cpus=None if address else jobs or None)
+        except ConnectionError as error:
+            raise ValueError(f"--address {address}: {error}") from None
+    return RayExecutor(jobs)
+
+
+def _probe(address: str) -> None:
+    """Fail at once where nothing listens at ``address``: ray.init would wait a minute or more."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--address {address!r} is not HOST:PORT, ray://HOST:PORT or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as error:
+        raise ValueError(
+            f"--address {address}: no Ray cluster answers there ({error}); start one there with "
+            "`ray start --head`, or leave --address out to start a local instance"
+        ) from None
