@@ -129,3 +129,29 @@ def test_reduced_study_tunes_runs_seeds_reports_and_resumes(root, corpus, tmp_pa
     again = study(root / "configs" / "config.cfg", corpus, output, list_path, plan=plan)
     assert {p: p.stat().st_mtime_ns for p in output.rglob("runs/*.json")} == stamps
     assert again == rows
+
+    # The same study on a local Ray instance (through the command line, same plan): the same table.
+    ray = pytest.importorskip("ray")
+    on_ray = tmp_path / "on_ray"
+    args = ["study", str(root / "configs" / "config.cfg"), str(corpus), str(on_ray), "--optimizers", str(list_path),
+            "--seeds", "2", "--steps", "30", "--eval-frequency", "10", "--tuning-steps", "20", "--points", "2",
+            "--span", "1", "--train-limit", "0", "--dev-limit", "0", "--no-full-reference", "--backend", "ray",
+            "--jobs", "2"]
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        ray.shutdown()
+    assert result.exit_code == 0, result.output
+    assert _content(json.loads((on_ray / "results.json").read_text(encoding="utf8"))) == _content(results)
+
+
+def _content(results: dict) -> dict:
+    """What a study found, without what depends on the machine's load: times and the runs' own timings."""
+    timings = {"seconds_to", "cpu_seconds"}
+    run_timings = {"train_seconds", "wall_seconds", "cpu_seconds", "peak_rss_mib", "evals"}
+    return {
+        "rates": results["chosen_rates"],
+        "rows": [{k: v for k, v in row.items() if k not in timings} for row in results["rows"]],
+        "runs": [{k: v for k, v in run.items() if k not in run_timings} for run in results["tuning"] + results["runs"]],
+        "evals": [[(e["step"], e["ents_f"]) for e in run["evals"]] for run in results["tuning"] + results["runs"]],
+    }

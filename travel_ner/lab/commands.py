@@ -33,11 +33,16 @@ def study(
     full_reference: bool = typer.Option(
         PLAN.seed_block_full, help="Also train the seed's block once at its full schedule (4,000 steps)"
     ),
-    jobs: int = typer.Option(0, min=0, help="Runs in parallel on the local backend (0: one per core)"),
+    jobs: int = typer.Option(0, min=0, help="Runs in parallel, one process or Ray task each (0: one per core)"),
+    backend: str = typer.Option("local", help="Where runs execute: local (processes) or ray"),
+    address: Optional[str] = typer.Option(None, help="Ray cluster to use (HOST:PORT or auto); default: a local instance"),
+    mlflow: bool = typer.Option(False, "--mlflow", help="Log every run to MLflow"),
+    mlflow_uri: Optional[str] = typer.Option(None, help="MLflow tracking URI (default: file store ./mlruns)"),
 ) -> None:
     """Tune every optimizer with the same grid, run seeds at the chosen rates, and write the report."""
     from .executors import make_executor
     from .study import study as run_study
+    from .tracking import log_records, tracking_uri
 
     plan = StudyPlan(
         tuning=Budget(tuning_steps, tuning_steps, round(warmup * tuning_steps), train_limit, dev_limit),
@@ -49,8 +54,14 @@ def study(
     )
     try:
         plan.check()
-        executor = make_executor(jobs=jobs)
-        run_study(config, corpus, output, optimizers, names=only, plan=plan, executor=executor)
+        uri = tracking_uri(mlflow, mlflow_uri)
+        executor = make_executor(backend, jobs=jobs, address=address)
+        track = None
+        if uri is not None:
+            def track(records, figures):
+                logged = log_records(records, uri, "study", [*figures, output / "report.md"])
+                typer.echo(f"MLflow: {len(logged)} new run(s) in experiment 'study' at {uri}")
+        run_study(config, corpus, output, optimizers, names=only, plan=plan, executor=executor, track=track)
     except ValueError as err:
         typer.secho(str(err), fg="red", err=True)
         raise typer.Exit(1)
