@@ -1,4 +1,4 @@
-"""Copy the comparison, sweep and landscape figures into docs/figures as small PNGs for the README."""
+"""Copy the study, lr-find and landscape figures into docs/figures as small PNGs for the README."""
 
 from pathlib import Path
 from typing import List

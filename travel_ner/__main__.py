@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, NoReturn, Optional
 import typer
 
 from .lab import commands as lab_commands
+from .lab import lr_find
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -149,39 +150,6 @@ def optimizers(
     typer.echo(optimizers_report(model, config))
 
 
-@app.command("lr-find")
-def lr_find(
-    config: Path = typer.Argument(..., help="Pipeline config, e.g. configs/config.cfg"),
-    corpus: Path = typer.Option(Path("corpus"), help="Folder of the .spacy splits"),
-    output: Path = typer.Option(Path("training/lr_find"), help="Where lr_find.json and lr_find.png go"),
-    optimizers: Path = typer.Option(Path("configs/compare.yml"), help="List file of the optimizers"),
-    only: Optional[list[str]] = typer.Option(None, help="Test only these optimizers of the list (repeatable)"),
-    start: float = typer.Option(1e-7, help="Rate of the first step"),
-    end: float = typer.Option(10.0, help="Rate of the last step"),
-    steps: int = typer.Option(300, help="Steps of the ramp, at most (it stops early when the loss blows up)"),
-    seed: int = typer.Option(0, help="Seed of every range test"),
-    sweep: Optional[Path] = typer.Option(None, help="lr-sweep's output folder, e.g. training/lr_sweep: also write vs_sweep.md"),
-) -> None:
-    """Learning-rate range test per optimizer (fastai's lr_find): two suggested rates each, a plot and a JSON file."""
-    for path, what in ((config, "config file"), (optimizers, "list file"), (corpus / "train.spacy", "training corpus")):
-        if not path.is_file():
-            raise typer.BadParameter(f"{what} {path} does not exist")
-    if sweep is not None and not (sweep / "sweep.json").is_file():
-        raise typer.BadParameter(f"--sweep {sweep} holds no sweep.json; run lr-sweep first")
-    from .lab.lr_find import describe, lr_find, vs_sweep
-
-    try:
-        tests = lr_find(config, corpus, output, optimizers, names=only, start=start, end=end, steps=steps, seed=seed)
-    except ValueError as err:  # a first loss that is not finite, a bad setting, an unknown name
-        fail(str(err))
-    for test in tests:
-        typer.echo(describe(test))
-    typer.echo(f"written: {output / 'lr_find.json'}, {output / 'lr_find.png'}")
-    if sweep is not None:
-        vs_sweep(output / "lr_find.json", sweep, output / "vs_sweep.md")
-        typer.echo(f"written: {output / 'vs_sweep.md'}")
-
-
 @app.command()
 def serve(
     model: Path = typer.Argument(..., help="Trained pipeline, e.g. training/model-best"),
@@ -202,6 +170,7 @@ def serve(
     run(nlp, host, port)
 
 
+app.command("lr-find")(lr_find.command)
 app.command("study")(lab_commands.study)
 
 if __name__ == "__main__":

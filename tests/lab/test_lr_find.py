@@ -172,7 +172,7 @@ def test_schedule_figure_is_written_with_every_schedule_at_the_seed_peak(root, t
 def test_range_tests_on_the_tiny_corpus_ramp_smooth_and_flag_adadelta(root, corpus, tmp_path):
     output = tmp_path / "lr_find"
     steps = 40
-    args = [str(root / "configs" / "config.cfg"), str(corpus), str(output), "--optimizers",
+    args = [str(root / "configs" / "config.cfg"), "--corpus", str(corpus), "--output", str(output), "--optimizers",
             str(root / "configs" / "compare.yml"), "--only", "Adam.v1", "--only", "AdaDelta.v1", "--steps", str(steps)]
     result = CliRunner().invoke(script_app(root, "lr_find"), args)
     assert result.exit_code == 0, result.output
@@ -223,7 +223,7 @@ def test_a_config_whose_first_loss_is_not_finite_is_refused_and_nothing_is_writt
     config["initialize"]["after_init"] = {"@callbacks": "test_lr_find.nan_weights.v1"}
     config.to_disk(tmp_path / "nan.cfg")
     output = tmp_path / "lr_find"
-    args = [str(tmp_path / "nan.cfg"), str(corpus), str(output), "--optimizers", str(root / "configs" / "compare.yml"),
+    args = [str(tmp_path / "nan.cfg"), "--corpus", str(corpus), "--output", str(output), "--optimizers", str(root / "configs" / "compare.yml"),
             "--only", "SGD.v1", "--only", "Adam.v1", "--steps", "20"]
     result = CliRunner().invoke(script_app(root, "lr_find"), args)
     assert result.exit_code == 1

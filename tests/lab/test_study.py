@@ -13,7 +13,7 @@ from travel_ner.__main__ import app
 from travel_ner.lab import report
 from travel_ner.lab.run import EvalPoint, RunRecord
 from travel_ner.lab.specs import Budget, RunSpec
-from travel_ner.lab.study import SEED_RATE, StudyPlan, study
+from travel_ner.lab.study import SEED_RATE, StudyPlan, edge_extensions, study
 
 # Two-sided 95% quantiles of Student's t (any statistics table).
 T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 9: 2.262, 29: 2.045}
@@ -71,6 +71,14 @@ def test_rows_count_targets_failures_and_compare_with_the_reference():
     assert "diverged @ 7; 1 never learned" in lines[3] and "100 (1/2)" in lines[3]
 
 
+def test_a_best_rate_at_the_edge_of_the_grid_gets_one_step_more():
+    plan = StudyPlan(span=0.75, points=4)  # a grid step of half a decade
+    specs = [RunSpec(name, "b.cfg", rate, 0, "c.cfg", "corpus", plan.tuning, "f")
+             for name in ("SGD.v1", "Adam.v1", "Lion.v1") for rate in (0.001, 0.00316, 0.01, 0.0316)]
+    more = edge_extensions(specs, {"SGD.v1": 0.0316, "Adam.v1": 0.01, "Lion.v1": 0.001}, plan)
+    assert [(spec.optimizer, rate) for spec, rate in more] == [("SGD.v1", 0.0999), ("Lion.v1", 0.000316)]
+
+
 def test_a_bad_plan_or_an_unknown_optimizer_fails_before_any_run(root, tmp_path):
     list_path = write_list(tmp_path / "compare.yml", root, {"SGD.v1": 0.1, "Adam.v1": 0.001})
 
@@ -99,7 +107,7 @@ def test_reduced_study_tunes_runs_seeds_reports_and_resumes(root, corpus, tmp_pa
     plan = StudyPlan(
         tuning=Budget(steps=20, eval_frequency=20, warmup_steps=2, train_limit=0, dev_limit=0),
         budget=Budget(steps=30, eval_frequency=10, warmup_steps=3, train_limit=0, dev_limit=0),
-        seeds=2, span=1.0, points=2, seed_block_full=False,
+        seeds=2, span=1.0, points=2, extend=0, seed_block_full=False,
     )
     output = tmp_path / "study"
     rows = study(root / "configs" / "config.cfg", corpus, output, list_path, plan=plan)
@@ -135,7 +143,7 @@ def test_reduced_study_tunes_runs_seeds_reports_and_resumes(root, corpus, tmp_pa
     on_ray = tmp_path / "on_ray"
     args = ["study", str(root / "configs" / "config.cfg"), str(corpus), str(on_ray), "--optimizers", str(list_path),
             "--seeds", "2", "--steps", "30", "--eval-frequency", "10", "--tuning-steps", "20", "--points", "2",
-            "--span", "1", "--train-limit", "0", "--dev-limit", "0", "--no-full-reference", "--backend", "ray",
+            "--span", "1", "--extend", "0", "--train-limit", "0", "--dev-limit", "0", "--no-full-reference", "--backend", "ray",
             "--jobs", "2"]
     try:
         result = CliRunner().invoke(app, args)

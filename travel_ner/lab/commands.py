@@ -27,6 +27,7 @@ def study(
     tuning_steps: int = typer.Option(PLAN.tuning.steps, min=1, help="Training steps of each tuning run"),
     points: int = typer.Option(PLAN.points, help="Rates per optimizer in the tuning grid"),
     span: float = typer.Option(PLAN.span, help="Decades of the grid either side of each block's rate"),
+    extend: int = typer.Option(PLAN.extend, min=0, help="Grid steps added beyond a best rate at the grid's edge"),
     warmup: float = typer.Option(0.1, min=0.0, max=1.0, help="Warm-up as a fraction of the steps"),
     train_limit: int = typer.Option(PLAN.budget.train_limit, min=0, help="Training documents read (0: all)"),
     dev_limit: int = typer.Option(PLAN.budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
@@ -50,6 +51,7 @@ def study(
         seeds=seeds,
         span=span,
         points=points,
+        extend=extend,
         seed_block_full=full_reference,
     )
     try:

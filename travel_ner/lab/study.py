@@ -15,7 +15,7 @@ resumes where it stopped (finished records are reused, on any executor).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from timeit import default_timer as timer
 from typing import Callable, Optional, Sequence
@@ -36,11 +36,12 @@ SEED_FULL = Budget(steps=4000, eval_frequency=200, warmup_steps=250, train_limit
 class StudyPlan:
     """The budgets of a study: the tuning grid (same for all) and the seeded runs at the chosen rates."""
 
-    tuning: Budget = Budget(steps=300, eval_frequency=300, warmup_steps=30, train_limit=0, dev_limit=500)
-    budget: Budget = Budget(steps=1000, eval_frequency=100, warmup_steps=100, train_limit=0, dev_limit=500)
+    tuning: Budget = Budget(steps=200, eval_frequency=200, warmup_steps=20, train_limit=4000, dev_limit=300)
+    budget: Budget = Budget(steps=800, eval_frequency=100, warmup_steps=80, train_limit=4000, dev_limit=300)
     seeds: int = 3
-    span: float = 1.0
-    points: int = 5
+    span: float = 0.75
+    points: int = 4
+    extend: int = 2  # grid steps added, one at a time, beyond a best rate at the edge of the grid
     seed_block_full: bool = True
 
     def check(self) -> None:
@@ -51,6 +52,21 @@ class StudyPlan:
                 f"the rate grid is empty or not positive: it needs points >= 1 and span >= 0 decades "
                 f"(got points={self.points}, span={self.span})"
             )
+
+
+def edge_extensions(specs: Sequence[RunSpec], rates: dict, plan: StudyPlan) -> list:
+    """(spec, rate) for one more grid step beyond every optimizer whose best rate is the highest or
+    the lowest it has tried: a best rate at the edge of the grid says the grid was too narrow there."""
+    step = 10 ** (2 * plan.span / (plan.points - 1)) if plan.points > 1 else 10.0
+    more = []
+    for name, best in rates.items():
+        tried = [spec for spec in specs if spec.optimizer == name]
+        tried_rates = sorted(spec.learn_rate for spec in tried)
+        if best == tried_rates[-1]:
+            more.append((tried[0], float(f"{best * step:.3g}")))
+        elif best == tried_rates[0]:
+            more.append((tried[0], float(f"{best / step:.3g}")))
+    return more
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,14 @@ def study(
     tuning_records = executor.run(tuning_specs, output / "tuning" / "runs", "study tuning")
     sweep = sweep_points(tuning_records, names)
     rates = best_rates(sweep)
+    for _ in range(plan.extend):
+        more = [replace(spec, learn_rate=rate) for spec, rate in edge_extensions(tuning_specs, rates, plan)]
+        if not more:
+            break
+        tuning_specs += more
+        tuning_records = executor.run(tuning_specs, output / "tuning" / "runs", "study tuning")
+        sweep = sweep_points(tuning_records, names)
+        rates = best_rates(sweep)
     write_atomic(output / "tuning" / "sweep.json", json.dumps({"points": sweep, "best": rates}, indent=1) + "\n")
 
     groups = plan_groups(entries, rates, config, corpus, plan, seed_block)
@@ -156,8 +180,9 @@ def report_markdown(
         f"# Optimizer study: {len(names)} optimizers, {plan.seeds} seed(s) at tuned rates",
         "",
         f"Tuning: {plan.points} peak rates per optimizer, log-spaced over ±{plan.span:g} decade(s) around its "
-        f"block's own rate, {tuning.steps} steps each (warm-up {tuning.warmup_steps}), seed 0; the chosen rate has "
-        f"the best final dev F (ties: lowest final loss). Seeded runs: {budget.steps} steps, warm-up "
+        f"block's own rate, then one grid step more, up to {plan.extend} times, beyond a best rate at the edge "
+        f"of what was tried; {tuning.steps} steps each (warm-up {tuning.warmup_steps}), seed 0; the chosen rate "
+        f"has the best final dev F (ties: lowest final loss). Seeded runs: {budget.steps} steps, warm-up "
         f"{budget.warmup_steps} then linear decay, dev evaluated every {budget.eval_frequency} steps on "
         f"{budget.dev_limit or 'all'} dev sentences. This invocation took {elapsed / 60:.1f} min "
         f"({cpu / 60:.1f} CPU-minutes summed over all runs, resumed ones included).",
