@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from test_compare import corpus, script_app, write_list  # noqa: F401 -- the tiny corpus fixture, list files
-from travel_ner.lab.executors import LocalExecutor, make_executor
-from travel_ner.lab.run import read_record
-from travel_ner.lab.specs import Budget
+from travel_ner.lab.executors import LocalExecutor, make_executor, record_paths, todo
+from travel_ner.lab.run import RunRecord, read_record, save_record
+from travel_ner.lab.specs import Budget, RunSpec
 
 #: Fields that measure time or memory: they differ from one run of a spec to the next.
 MEASURED = ("train_seconds", "wall_seconds", "cpu_seconds", "peak_rss_mib")
@@ -149,3 +149,12 @@ def test_ray_resumes_by_running_only_the_missing_records(ray_compare, tmp_path):
     assert kept.stat().st_mtime_ns == before  # finished: not run again
     assert removed.is_file()
     assert [content(r) for r in records] == [content(r) for r in ray_compare["local"]]
+
+
+def test_the_runs_to_do_are_the_unfinished_ones_longest_first(tmp_path):
+    specs = [RunSpec("SGD.v1", "b.cfg", 0.1, seed, "c.cfg", "corpus", Budget(steps=steps), "f")
+             for seed, steps in enumerate((100, 4000, 100, 800))]
+    paths = record_paths(specs, tmp_path)
+    save_record(paths[specs[2]], RunRecord(specs[2], "ok"))
+    save_record(paths[specs[3]], RunRecord(specs[3], "error", error="killed"))
+    assert todo(paths) == [specs[1], specs[3], specs[0]]

@@ -58,8 +58,10 @@ def record_paths(specs: Sequence[RunSpec], runs_dir: Path) -> dict[RunSpec, Path
 
 
 def todo(paths: dict[RunSpec, Path]) -> list[RunSpec]:
-    """The specs whose record is missing, failed with an error, or belongs to another spec."""
-    return [spec for spec, path in paths.items() if not is_finished(path, spec)]
+    """The specs whose record is missing, failed with an error, or belongs to another spec; the longest
+    budgets first, so that a long run does not start last and leave the other cores idle."""
+    waiting = [spec for spec, path in paths.items() if not is_finished(path, spec)]
+    return sorted(waiting, key=lambda spec: -spec.budget.steps)
 
 
 class LocalExecutor:
