@@ -158,3 +158,10 @@ def test_the_runs_to_do_are_the_unfinished_ones_longest_first(tmp_path):
     save_record(paths[specs[2]], RunRecord(specs[2], "ok"))
     save_record(paths[specs[3]], RunRecord(specs[3], "error", error="killed"))
     assert todo(paths) == [specs[1], specs[3], specs[0]]
+
+
+def test_two_specs_of_one_name_are_refused_before_any_run(tmp_path):
+    specs = [RunSpec("Adam.v1", "b.cfg", 5e-5, 0, "c.cfg", "corpus", Budget(steps=steps), "f") for steps in (800, 4000)]
+    with pytest.raises(ValueError, match="different specs would share a record file: Adam.v1-lr5e-05-seed0"):
+        LocalExecutor(1).run(specs, tmp_path / "runs", "test")
+    assert not (tmp_path / "runs").exists()

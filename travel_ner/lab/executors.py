@@ -53,8 +53,14 @@ class Executor(Protocol):
 
 
 def record_paths(specs: Sequence[RunSpec], runs_dir: Path) -> dict[RunSpec, Path]:
+    """Each spec's record file; two different specs of one name (the same optimizer, rate and seed with
+    another budget) would overwrite each other's record, so they are refused before any run."""
+    paths = {spec: runs_dir / f"{spec.name}.json" for spec in specs}
+    if len(set(paths.values())) < len(paths):
+        names = sorted({spec.name for spec in paths if sum(s.name == spec.name for s in paths) > 1})
+        raise ValueError(f"{runs_dir}: different specs would share a record file: {', '.join(names)}")
     runs_dir.mkdir(parents=True, exist_ok=True)
-    return {spec: runs_dir / f"{spec.name}.json" for spec in specs}
+    return paths
 
 
 def todo(paths: dict[RunSpec, Path]) -> list[RunSpec]:

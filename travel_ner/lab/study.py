@@ -135,8 +135,12 @@ def study(
     write_atomic(output / "tuning" / "sweep.json", json.dumps({"points": sweep, "best": rates}, indent=1) + "\n")
 
     groups = plan_groups(entries, rates, config, corpus, plan, seed_block)
-    specs = [spec for group in groups for spec in group.specs]
+    # The full schedule repeats a spec name of the study's budget (Adam.v1, its rate, seed 0): its own folder.
+    full = [spec for group in groups for spec in group.specs if spec.budget != plan.budget]
+    specs = [spec for group in groups for spec in group.specs if spec.budget == plan.budget]
     records = dict(zip(specs, executor.run(specs, output / "runs", "study")))
+    if full:
+        records.update(zip(full, executor.run(full, output / "full_schedule" / "runs", "study, full schedule")))
     by_label = {group.label: [records[spec] for spec in group.specs] for group in groups}
     reference = by_label.get(REFERENCE, [])
     rows = [report.summarize(label, runs, reference if label != REFERENCE else ()) for label, runs in by_label.items()]
