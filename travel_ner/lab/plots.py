@@ -195,7 +195,7 @@ def time_to_target(path: Path, times: Mapping[str, Sequence[Any]], targets: Sequ
                 ax.text(0, row, f"  {target:.2f} not reached", va="center", fontsize="x-small", color="grey")
                 continue
             ax.barh(row, found.mean, height, xerr=found.half_width or 0, color=f"C{i}", alpha=0.8,
-                    label=f"dev F ≥ {target:.2f}" if row == y[0] or label == labels[0] else None)
+                    label=f"dev F ≥ {target:.2f}")
             ax.text(found.mean, row, f" {reached} seed(s)", va="center", fontsize="x-small")
     ax.set_yticks(numpy.arange(len(labels)) + height * (len(targets) - 1) / 2, labels, fontsize="small")
     ax.invert_yaxis()
