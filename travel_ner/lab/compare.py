@@ -82,14 +82,21 @@ def grid_specs(
 ) -> list[RunSpec]:
     """One spec per optimizer and rate: ``points`` rates log-spaced over ``span`` decades either side of
     its block's own rate (the block's, not the list file's, so that a second sweep reuses the first's runs)."""
-    if points < 1 or span < 0:
-        raise ValueError(f"the rate grid needs points >= 1 and span >= 0 decades (got points={points}, span={span})")
+    check_grid(span, points)
     factors = numpy.logspace(-span, span, points) if points > 1 else [1.0]
     return [
         replace(spec, learn_rate=float(f"{block_rate(Path(spec.block)) * factor:.3g}"))
         for spec in make_specs(entries, [seed], config, corpus, budget)
         for factor in factors
     ]
+
+
+def check_grid(span: float, points: int) -> None:
+    if points < 1 or span < 0:
+        raise ValueError(
+            f"the rate grid is empty or not positive: it needs points >= 1 and span >= 0 decades "
+            f"(got points={points}, span={span})"
+        )
 
 
 def sweep_points(records: Sequence[RunRecord], names: Sequence[str]) -> dict[str, list[dict[str, Any]]]:

@@ -22,7 +22,7 @@ from typing import Callable, Optional, Sequence
 
 from ..files import write_atomic
 from . import plots, report
-from .compare import best_rates, grid_specs, sweep_points
+from .compare import best_rates, check_grid, grid_specs, sweep_points
 from .executors import Executor, LocalExecutor
 from .run import RunRecord
 from .specs import Budget, Entry, RunSpec, make_specs, read_entries, select
@@ -45,13 +45,10 @@ class StudyPlan:
     seed_block_full: bool = True
 
     def check(self) -> None:
+        """Refuse a plan that cannot run, before any run starts (the grid's own check is grid_specs')."""
         if self.seeds < 1:
             raise ValueError(f"a study needs at least one seed (got seeds={self.seeds})")
-        if self.points < 1 or self.span < 0:
-            raise ValueError(
-                f"the rate grid is empty or not positive: it needs points >= 1 and span >= 0 decades "
-                f"(got points={self.points}, span={self.span})"
-            )
+        check_grid(self.span, self.points)
 
 
 def edge_extensions(specs: Sequence[RunSpec], rates: dict, plan: StudyPlan) -> list:
