@@ -169,7 +169,7 @@ def build_config(spec: RunSpec) -> Config:
     for value in optimizer.values():
         if isinstance(value, dict) and value.get("@schedules") == "warmup_linear.v1":
             value.update(shape)
-    if isinstance(optimizer["learn_rate"], dict):
+    if isinstance(optimizer.get("learn_rate", {}), dict):  # a block without a rate gets the schedule too
         optimizer["learn_rate"] = {"@schedules": "warmup_linear.v1", "initial_rate": spec.learn_rate, **shape}
     else:
         # A constant rate stays constant (Schedule-Free's point); its own warm-up takes the budget's.
