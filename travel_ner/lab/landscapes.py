@@ -41,6 +41,10 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "Rprop.v1": {"learn_rate": 0.01},
     "ASGD.v1": {"learn_rate": 0.05},
     "Adafactor.v1": {"learn_rate": 0.05},
+    # The landscapes' parameter is a vector: Muon hands it to its AdamW fallback.
+    "Muon.v1": {"learn_rate": 0.05, "adamw_learn_rate": 0.05},
+    "ScheduleFreeAdamW.v1": {"learn_rate": 0.05},
+    "LAMB.v1": {"learn_rate": 0.05},
 }
 
 #: The test's promise: with SETTINGS, every optimizer ends within
