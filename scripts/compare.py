@@ -6,9 +6,8 @@ from typing import List, Optional
 import typer
 
 from travel_ner.lab.compare import compare
-from travel_ner.lab.executors import make_executor
 from travel_ner.lab.specs import Budget
-from travel_ner.lab.tracking import Recorder, log_records, tracking_uri
+from travel_ner.lab.tracking import Tracking
 
 
 def main(
@@ -33,15 +32,14 @@ def main(
 ) -> None:
     budget = Budget(steps, eval_frequency, round(warmup * steps), train_limit, dev_limit)
     try:
-        uri = tracking_uri(mlflow, mlflow_uri)
-        executor = Recorder(make_executor(backend, jobs=jobs, address=address))
+        executor = Tracking.open("compare", backend=backend, jobs=jobs, address=address, mlflow=mlflow, mlflow_uri=mlflow_uri)
     except ValueError as err:
         typer.secho(str(err), fg="red", err=True)
         raise typer.Exit(1)
     compare(config, corpus, output, optimizers, names=only, seeds=seeds, executor=executor, budget=budget)
-    if uri is not None:
-        logged = log_records(executor.records, uri, "compare", [*sorted(output.glob("*.png")), output / "results.md"])
-        typer.echo(f"MLflow: {len(logged)} new run(s) in experiment 'compare' at {uri}")
+    logged = executor.log([*sorted(output.glob("*.png")), output / "results.md"])
+    if logged:
+        typer.echo(logged)
     typer.echo((output / "results.md").read_text(encoding="utf8"))
 
 

@@ -9,9 +9,8 @@ from typing import List, Optional
 import typer
 
 from travel_ner.lab.compare import lr_sweep
-from travel_ner.lab.executors import make_executor
 from travel_ner.lab.specs import Budget
-from travel_ner.lab.tracking import Recorder, log_records, tracking_uri
+from travel_ner.lab.tracking import Tracking
 
 
 def main(
@@ -37,17 +36,16 @@ def main(
 ) -> None:
     budget = Budget(steps, steps, round(warmup * steps), train_limit, dev_limit)
     try:
-        uri = tracking_uri(mlflow, mlflow_uri)
-        executor = Recorder(make_executor(backend, jobs=jobs, address=address))
+        executor = Tracking.open("lr-sweep", backend=backend, jobs=jobs, address=address, mlflow=mlflow, mlflow_uri=mlflow_uri)
     except ValueError as err:
         typer.secho(str(err), fg="red", err=True)
         raise typer.Exit(1)
     best = lr_sweep(
         config, corpus, output, optimizers, names=only, span=span, points=points, seed=seed, executor=executor, budget=budget
     )
-    if uri is not None:
-        logged = log_records(executor.records, uri, "lr-sweep", [output / "lr_sweep.png", output / "sweep.json"])
-        typer.echo(f"MLflow: {len(logged)} new run(s) in experiment 'lr-sweep' at {uri}")
+    logged = executor.log([output / "lr_sweep.png", output / "sweep.json"])
+    if logged:
+        typer.echo(logged)
     for name, rate in best.items():
         typer.echo(f"{name}: {rate:.3g}")
     typer.echo(f"written to {optimizers}; plot: {output / 'lr_sweep.png'}")

@@ -13,7 +13,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from test_compare import corpus, script_app, write_list  # noqa: F401 -- the tiny corpus fixture, list files
+from lab_support import script_app, write_list
 from travel_ner.lab.executors import LocalExecutor, make_executor, record_paths, todo
 from travel_ner.lab.run import RunRecord, read_record, save_record
 from travel_ner.lab.specs import Budget, RunSpec

@@ -12,7 +12,7 @@ import pytest
 from spacy.util import load_config, registry
 from typer.testing import CliRunner
 
-from test_compare import corpus, script_app  # noqa: F401 -- the tiny corpus fixture
+from lab_support import script_app
 from travel_ner.__main__ import app
 from travel_ner.lab.lr_find import (
     DIVERGED,

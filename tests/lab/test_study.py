@@ -3,12 +3,11 @@
 import json
 import math
 import statistics
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from test_compare import corpus, write_list  # noqa: F401 -- the tiny corpus fixture and list files
+from lab_support import write_list
 from travel_ner.__main__ import app
 from travel_ner.lab import report
 from travel_ner.lab.run import EvalPoint, RunRecord

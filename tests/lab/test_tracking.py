@@ -5,10 +5,10 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from test_compare import corpus, script_app, write_list  # noqa: F401 -- the tiny corpus fixture, list files
+from lab_support import script_app, write_list
 from travel_ner.lab.run import EvalPoint, RunRecord
 from travel_ner.lab.specs import Budget, RunSpec
-from travel_ner.lab.tracking import log_records, tracking_uri
+from travel_ner.lab.tracking import Tracking, log_records, tracking_uri
 
 BUDGET = Budget(steps=4, eval_frequency=2, warmup_steps=1, train_limit=0, dev_limit=0)
 
@@ -89,3 +89,33 @@ def test_without_mlflow_the_option_fails_before_any_run(root, corpus, tmp_path, 
         result = CliRunner().invoke(script_app(root, script), args)
         assert result.exit_code == 1 and "--mlflow needs MLflow" in result.output, result.output
         assert not output.exists()  # no run started
+
+
+class Replay:
+    """An executor that returns the records it was made with, as a resumed run's folder would."""
+
+    def __init__(self, records):
+        self.records = records
+
+    def run(self, specs, runs_dir, desc):
+        return self.records
+
+
+def test_tracking_keeps_each_record_once_and_logs_only_when_asked(root, tmp_path):
+    pytest.importorskip("mlflow")
+    records = two_records(root)
+    off = Tracking(Replay(records), None, "lab-test")
+    assert off.run([], tmp_path, "x") == records and off.log([]) is None
+
+    uri = (tmp_path / "mlruns").as_uri()
+    tracking = Tracking(Replay(records), uri, "lab-test")
+    tracking.run([], tmp_path, "tuning")
+    tracking.run([], tmp_path, "tuning, extended")  # a study asks again for the runs it extends
+    assert list(tracking.records.values()) == records
+    assert tracking.log([]) == f"MLflow: 2 new run(s) in experiment 'lab-test' at {uri}"
+    assert tracking.log([]) == f"MLflow: 0 new run(s) in experiment 'lab-test' at {uri}"
+
+
+def test_tracking_open_refuses_a_bad_backend_before_any_run():
+    with pytest.raises(ValueError, match="backend"):
+        Tracking.open("lab-test", backend="slurm", jobs=1, address=None, mlflow=False, mlflow_uri=None)

@@ -41,9 +41,8 @@ def study(
     mlflow_uri: Optional[str] = typer.Option(None, help="MLflow tracking URI (default: file store ./mlruns)"),
 ) -> None:
     """Tune every optimizer with the same grid, run seeds at the chosen rates, and write the report."""
-    from .executors import make_executor
     from .study import study as run_study
-    from .tracking import log_records, tracking_uri
+    from .tracking import Tracking
 
     plan = StudyPlan(
         tuning=Budget(tuning_steps, tuning_steps, round(warmup * tuning_steps), train_limit, dev_limit),
@@ -56,15 +55,12 @@ def study(
     )
     try:
         plan.check()
-        uri = tracking_uri(mlflow, mlflow_uri)
-        executor = make_executor(backend, jobs=jobs, address=address)
-        track = None
-        if uri is not None:
-            def track(records, figures):
-                logged = log_records(records, uri, "study", [*figures, output / "report.md"])
-                typer.echo(f"MLflow: {len(logged)} new run(s) in experiment 'study' at {uri}")
-        run_study(config, corpus, output, optimizers, names=only, plan=plan, executor=executor, track=track)
+        executor = Tracking.open("study", backend=backend, jobs=jobs, address=address, mlflow=mlflow, mlflow_uri=mlflow_uri)
+        run_study(config, corpus, output, optimizers, names=only, plan=plan, executor=executor)
     except ValueError as err:
         typer.secho(str(err), fg="red", err=True)
         raise typer.Exit(1)
+    logged = executor.log([*sorted(output.glob("*.png")), output / "report.md"])
+    if logged:
+        typer.echo(logged)
     typer.echo((output / "report.md").read_text(encoding="utf8"))

@@ -18,7 +18,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from timeit import default_timer as timer
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 from ..files import write_atomic
 from . import plots, report
@@ -100,13 +100,11 @@ def study(
     names: Optional[Sequence[str]] = None,
     plan: StudyPlan = StudyPlan(),
     executor: Optional[Executor] = None,
-    track: Optional[Callable[[Sequence[RunRecord], Sequence[Path]], None]] = None,
 ) -> list[report.Row]:
     """Tune, run the seeds, and write results.json, report.md and the plots into ``output``.
 
     Every argument is checked before the first run: an unknown optimizer or an
-    empty grid fails at once. ``track`` (e.g. MLflow logging) receives every
-    record and the plot files at the end.
+    empty grid fails at once.
     """
     start = timer()
     plan.check()
@@ -142,7 +140,7 @@ def study(
     reference = by_label.get(REFERENCE, [])
     rows = [report.summarize(label, runs, reference if label != REFERENCE else ()) for label, runs in by_label.items()]
 
-    figures = write_plots(output, by_label, sweep, rates, plan.budget)
+    write_plots(output, by_label, sweep, rates, plan.budget)
     elapsed = timer() - start
     all_records = [*tuning_records, *records.values()]
     write_atomic(
@@ -165,8 +163,6 @@ def study(
         + "\n",
     )
     write_atomic(output / "report.md", report_markdown(rows, plan, rates, names, elapsed, all_records))
-    if track is not None:
-        track(all_records, figures)
     return rows
 
 

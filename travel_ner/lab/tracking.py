@@ -28,7 +28,7 @@ from typing import Any, Iterable, Optional, Sequence
 from urllib.parse import urlparse
 
 from .benchmark import read_optimizer_block
-from .executors import Executor
+from .executors import Executor, make_executor
 from .run import RunRecord
 from .specs import RunSpec
 
@@ -53,18 +53,40 @@ def tracking_uri(enabled: bool, uri: Optional[str] = None) -> Optional[str]:
     return uri or Path(DEFAULT_STORE).resolve().as_uri()
 
 
-class Recorder:
-    """An executor that keeps the records the one it wraps returns, to log them once the command
-    has written the plots: commands such as lr_sweep return results, not records."""
+class Tracking:
+    """The executor a command runs on, and the MLflow store its records go to with ``--mlflow``.
 
-    def __init__(self, executor: Executor):
+    Both are checked by :meth:`open` before the first run (an unknown backend,
+    an unreachable Ray address, MLflow missing), so that a command fails before
+    training anything. It is itself an executor: it keeps the records the one
+    it wraps returns (once each: a study asks again for the runs it extends)
+    and logs them with :meth:`log` once the command has written its plots.
+    """
+
+    def __init__(self, executor: Executor, uri: Optional[str], experiment: str):
         self.executor = executor
-        self.records: list[RunRecord] = []
+        self.uri = uri
+        self.experiment = experiment
+        self.records: dict[str, RunRecord] = {}
+
+    @classmethod
+    def open(
+        cls, experiment: str, *, backend: str, jobs: int, address: Optional[str], mlflow: bool, mlflow_uri: Optional[str]
+    ) -> "Tracking":
+        uri = tracking_uri(mlflow, mlflow_uri)
+        return cls(make_executor(backend, jobs=jobs, address=address), uri, experiment)
 
     def run(self, specs: Sequence[RunSpec], runs_dir: Path, desc: str) -> list[RunRecord]:
         records = self.executor.run(specs, runs_dir, desc)
-        self.records += records
+        self.records.update((record_hash(record), record) for record in records)
         return records
+
+    def log(self, artifacts: Iterable[Path]) -> Optional[str]:
+        """Log the records kept, with ``artifacts``; a line saying what was logged, None when tracking is off."""
+        if self.uri is None:
+            return None
+        logged = log_records(list(self.records.values()), self.uri, self.experiment, artifacts)
+        return f"MLflow: {len(logged)} new run(s) in experiment '{self.experiment}' at {self.uri}"
 
 
 def log_records(records: Sequence[RunRecord], uri: str, experiment: str, artifacts: Iterable[Path] = ()) -> list[str]:
@@ -72,7 +94,7 @@ def log_records(records: Sequence[RunRecord], uri: str, experiment: str, artifac
     if urlparse(uri).scheme in ("", "file"):
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
     from mlflow import MlflowClient
-    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.entities import Metric, Param
 
     client = MlflowClient(tracking_uri=uri)
     found = client.get_experiment_by_name(experiment)
