@@ -48,18 +48,15 @@ from typing import Any, Optional, Sequence
 
 import numpy
 from spacy.language import Language
-from spacy.pipeline import Tok2Vec
-from spacy.schemas import ConfigSchemaTraining
 from spacy.training.initialize import init_nlp
-from spacy.training.loop import create_train_batches, train_while_improving
-from spacy.util import registry, resolve_dot_names
-from thinc.api import Config, fix_random_seed
+from spacy.util import registry
+from thinc.api import Config
 import typer
 from tqdm import tqdm
 
 from ..files import current_umask, write_atomic
 from .benchmark import read_optimizer_block
-from .run import read_record
+from .run import read_record, start_training
 from .specs import Budget, Entry, RunSpec, build_config, read_entries, select
 
 START = 1e-7
@@ -201,39 +198,17 @@ def range_test(nlp: Language, initial: bytes, name: str, optimizer_block: Config
     nlp.from_bytes(initial, exclude=["vocab"])
     config = nlp.config.copy()
     config["training"]["optimizer"] = optimizer_block
-    resolved = config.interpolate()
-    # As spacy.training.loop.train does: the same seed again, a fresh optimizer.
-    fix_random_seed(resolved["training"]["seed"])
-    T = registry.resolve(resolved["training"], schema=ConfigSchemaTraining)
-    (train_corpus,) = resolve_dot_names(resolved, [T["train_corpus"]])
-    optimizer = T["optimizer"]
-    loop = train_while_improving(
-        nlp,
-        optimizer,
-        create_train_batches(nlp, train_corpus, T["batcher"], T["max_epochs"]),
-        _no_evaluation,
-        dropout=T["dropout"],
-        accumulate_gradient=T["accumulate_gradient"],
-        patience=0,
-        max_steps=steps - 1,  # steps 0 .. steps - 1
-        eval_frequency=steps,  # the loop evaluates at step 0 only
-        exclude=T["frozen_components"],
-        annotating_components=T["annotating_components"],
-        before_update=T["before_update"],
+    # patience 0, and the loop evaluates at step 0 only: steps 0 .. steps - 1.
+    training = start_training(
+        nlp, config.interpolate(), evaluate=False, max_steps=steps - 1, eval_frequency=steps, patience=0
     )
-    # tok2vec reports the squared norm of the gradient its listeners send back, not an objective.
-    objectives = [pipe for pipe, proc in nlp.pipeline if not isinstance(proc, Tok2Vec)]
     tracker = SmoothedLoss()
     rates: list[float] = []
     losses: list[float] = []
     stop = END_OF_RAMP
-    rate = float(optimizer.learn_rate)  # the rate of step s is drawn before step s's update
-    since_eval = 0.0
-    for batch, info, checkpoint in loop:
-        total = sum(info["losses"].get(pipe, 0.0) for pipe in objectives)
-        loss = float(total - since_eval) / max(1, sum(len(example) for example in batch))
-        # The loop starts a new losses dict after each evaluation.
-        since_eval = 0.0 if checkpoint is not None else total
+    rate = float(training.optimizer.learn_rate)  # the rate of step s is drawn before step s's update
+    for step in training.steps:
+        loss = step.loss / max(1, sum(len(example) for example in step.batch))
         if not losses and not math.isfinite(loss):
             raise LRFindError(
                 f"{name}: the loss of the first step is {loss} before any update (rate {rate:g}), so this "
@@ -243,7 +218,7 @@ def range_test(nlp: Language, initial: bytes, name: str, optimizer_block: Config
         if reason != NOT_FINITE:
             rates.append(rate)
             losses.append(loss)
-        rate = float(optimizer.learn_rate)
+        rate = float(training.optimizer.learn_rate)
         if reason is not None:
             stop = reason
             break
@@ -251,11 +226,6 @@ def range_test(nlp: Language, initial: bytes, name: str, optimizer_block: Config
     return RangeTest(
         name, rate_is_step_size(name), rates, losses, tracker.values, stop, steepest, minimum_tenth, timer() - began
     )
-
-
-def _no_evaluation() -> tuple[float, dict]:
-    """The loop's evaluation callback: a range test reads the training loss only."""
-    return 0.0, {}
 
 
 def lr_find(

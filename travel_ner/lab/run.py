@@ -26,7 +26,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from timeit import default_timer as timer
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import numpy
 from spacy.pipeline import Tok2Vec
@@ -133,29 +133,8 @@ def train_run(spec: RunSpec, report: Callable[[int], None]) -> RunRecord:
     """Train once and measure; ``report(1)`` is called after each step for progress bars."""
     start = timer()
     nlp = init_nlp(build_config(spec))
-    config = nlp.config.interpolate()
-    # As spacy.training.loop.train does: same seed again, a fresh optimizer.
-    fix_random_seed(config["training"]["seed"])
-    T = registry.resolve(config["training"], schema=ConfigSchemaTraining)
-    train_corpus, dev_corpus = resolve_dot_names(config, [T["train_corpus"], T["dev_corpus"]])
-    optimizer = T["optimizer"]
-    evaluate = create_evaluation_callback(nlp, dev_corpus, T["score_weights"])
-    loop = train_while_improving(
-        nlp,
-        optimizer,
-        create_train_batches(nlp, train_corpus, T["batcher"], T["max_epochs"]),
-        evaluate,
-        dropout=T["dropout"],
-        accumulate_gradient=T["accumulate_gradient"],
-        patience=T["patience"],
-        max_steps=T["max_steps"],
-        eval_frequency=T["eval_frequency"],
-        exclude=T["frozen_components"],
-        annotating_components=T["annotating_components"],
-        before_update=T["before_update"],
-    )
-    # tok2vec reports the squared norm of the gradient its listeners send back, not an objective.
-    objectives = [name for name, proc in nlp.pipeline if not isinstance(proc, Tok2Vec)]
+    training = start_training(nlp, nlp.config.interpolate())
+    optimizer, evaluate = training.optimizer, training.evaluate
     losses: list[float] = []  # finite only: a diverged run stops before its first non-finite loss
     learn_rates = [float(optimizer.learn_rate)]  # the rate of step s is drawn before step s's update
     # Batch noise hides oscillation in the loss; the angle between successive updates shows it.
@@ -163,13 +142,9 @@ def train_run(spec: RunSpec, report: Callable[[int], None]) -> RunRecord:
     weights, update = _flat_weights(nlp), None
     evals: list[EvalPoint] = []
     status, diverged_at = "ok", None
-    since_eval = 0.0
     loop_start = timer()
-    for _batch, info, checkpoint in loop:
-        total = sum(info["losses"].get(name, 0.0) for name in objectives)
-        loss = float(total - since_eval)
-        # The loop starts a new losses dict after each evaluation.
-        since_eval = 0.0 if checkpoint is not None else total
+    for step in training.steps:
+        info, checkpoint, loss = step.info, step.checkpoint, step.loss
         report(1)
         if not math.isfinite(loss):
             status, diverged_at = "diverged", info["step"]
@@ -213,6 +188,81 @@ def train_run(spec: RunSpec, report: Callable[[int], None]) -> RunRecord:
         peak_rss_mib=usage.ru_maxrss / 1024,
         **scores,
     )
+
+
+@dataclass
+class Step:
+    """One step of spaCy's training loop: its batch, the loop's info, the checkpoint after an
+    evaluation (None otherwise), and the step's own loss (summed over the pipeline's objectives)."""
+
+    batch: list
+    info: dict
+    checkpoint: Optional[tuple]
+    loss: float
+
+
+@dataclass
+class Training:
+    """spaCy's training loop set up as ``spacy.training.loop.train`` sets it up, driven here step by step."""
+
+    optimizer: Any
+    evaluate: Callable[[], tuple[float, dict]]
+    steps: Iterator[Step]
+
+
+def start_training(
+    nlp: Any,
+    config: Any,
+    *,
+    evaluate: bool = True,
+    max_steps: Optional[int] = None,
+    eval_frequency: Optional[int] = None,
+    patience: Optional[int] = None,
+) -> Training:
+    """The training loop of an initialised ``nlp`` over its interpolated ``config`` (the same seed again
+    and a fresh optimizer, as ``spacy.training.loop.train`` does); ``max_steps``, ``eval_frequency`` and
+    ``patience`` default to the config's, and without ``evaluate`` the dev corpus is never read."""
+    fix_random_seed(config["training"]["seed"])
+    T = registry.resolve(config["training"], schema=ConfigSchemaTraining)
+    if evaluate:
+        train_corpus, dev_corpus = resolve_dot_names(config, [T["train_corpus"], T["dev_corpus"]])
+        evaluation = create_evaluation_callback(nlp, dev_corpus, T["score_weights"])
+    else:
+        (train_corpus,) = resolve_dot_names(config, [T["train_corpus"]])
+        evaluation = _no_evaluation
+    optimizer = T["optimizer"]
+    loop = train_while_improving(
+        nlp,
+        optimizer,
+        create_train_batches(nlp, train_corpus, T["batcher"], T["max_epochs"]),
+        evaluation,
+        dropout=T["dropout"],
+        accumulate_gradient=T["accumulate_gradient"],
+        patience=T["patience"] if patience is None else patience,
+        max_steps=T["max_steps"] if max_steps is None else max_steps,
+        eval_frequency=T["eval_frequency"] if eval_frequency is None else eval_frequency,
+        exclude=T["frozen_components"],
+        annotating_components=T["annotating_components"],
+        before_update=T["before_update"],
+    )
+    return Training(optimizer, evaluation, _steps(nlp, loop))
+
+
+def _steps(nlp: Any, loop: Iterator) -> Iterator[Step]:
+    """The loop's steps with each one's loss: the loop's ``losses`` dict sums from one evaluation to
+    the next, so a step's loss is the growth of that sum (tok2vec's entry, a gradient norm, left out)."""
+    objectives = [name for name, proc in nlp.pipeline if not isinstance(proc, Tok2Vec)]
+    since_eval = 0.0
+    for batch, info, checkpoint in loop:
+        total = sum(info["losses"].get(name, 0.0) for name in objectives)
+        yield Step(batch, info, checkpoint, float(total - since_eval))
+        # The loop starts a new losses dict after each evaluation.
+        since_eval = 0.0 if checkpoint is not None else total
+
+
+def _no_evaluation() -> tuple[float, dict]:
+    """The evaluation callback of a loop that reads the training loss only."""
+    return 0.0, {}
 
 
 def _eval_point(step: int, seconds: float, scores: dict[str, Any]) -> EvalPoint:
