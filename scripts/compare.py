@@ -30,7 +30,7 @@ def main(
     train_limit: int = typer.Option(Budget.train_limit, min=0, help="Training documents read (0: all)"),
     dev_limit: int = typer.Option(Budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
 ) -> None:
-    budget = Budget(steps, eval_frequency, round(warmup * steps), train_limit, dev_limit)
+    budget = Budget.shaped(steps, eval_frequency, warmup, train_limit, dev_limit)
     try:
         executor = Tracking.open("compare", backend=backend, jobs=jobs, address=address, mlflow=mlflow, mlflow_uri=mlflow_uri)
     except ValueError as err:

@@ -5,7 +5,7 @@ See travel_ner.lab.lr_find for the algorithm (fastai's lr_find) and what the sug
 
 import typer
 
-from travel_ner.lab.lr_find import command as main
+from travel_ner.lab.commands.lr_find import lr_find as main
 
 if __name__ == "__main__":
     typer.run(main)

@@ -34,7 +34,7 @@ def main(
     train_limit: int = typer.Option(Budget.train_limit, min=0, help="Training documents read (0: all)"),
     dev_limit: int = typer.Option(Budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
 ) -> None:
-    budget = Budget(steps, steps, round(warmup * steps), train_limit, dev_limit)
+    budget = Budget.shaped(steps, steps, warmup, train_limit, dev_limit)
     try:
         executor = Tracking.open("lr-sweep", backend=backend, jobs=jobs, address=address, mlflow=mlflow, mlflow_uri=mlflow_uri)
     except ValueError as err:

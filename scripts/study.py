@@ -2,7 +2,7 @@
 
 import typer
 
-from travel_ner.lab.commands import study
+from travel_ner.lab.commands.study import study
 
 if __name__ == "__main__":
     typer.run(study)

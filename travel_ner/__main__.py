@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
-from .lab import commands as lab_commands
-from .lab import lr_find
+from .lab.commands import lr_find as lr_find_command
+from .lab.commands import study as study_command
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -170,8 +170,8 @@ def serve(
     run(nlp, host, port)
 
 
-app.command("lr-find")(lr_find.command)
-app.command("study")(lab_commands.study)
+app.command("lr-find")(lr_find_command.lr_find)
+app.command("study")(study_command.study)
 
 if __name__ == "__main__":
     app()

@@ -51,17 +51,14 @@ from spacy.language import Language
 from spacy.training.initialize import init_nlp
 from spacy.util import registry
 from thinc.api import Config
-import typer
 from tqdm import tqdm
 
 from ..files import current_umask, write_atomic
 from .benchmark import read_optimizer_block
+from .defaults import RAMP_END, RAMP_START, RAMP_STEPS
 from .run import read_record, start_training
 from .specs import Budget, Entry, RunSpec, build_config, read_entries, select
 
-START = 1e-7
-END = 10.0
-STEPS = 300
 BETA = 0.98
 STOP_FACTOR = 4.0
 #: Points left out at the end of the curve for the suggestions (fastai's 5): the blow-up.
@@ -235,9 +232,9 @@ def lr_find(
     list_path: Path,
     *,
     names: Optional[Sequence[str]] = None,
-    start: float = START,
-    end: float = END,
-    steps: int = STEPS,
+    start: float = RAMP_START,
+    end: float = RAMP_END,
+    steps: int = RAMP_STEPS,
     seed: int = 0,
     train_limit: int = Budget.train_limit,
 ) -> list[RangeTest]:
@@ -420,38 +417,3 @@ def vs_sweep(lr_find_json: Path, sweep_dir: Path, output: Path) -> str:
 
 def _rate(rate: Optional[float]) -> str:
     return "—" if rate is None else f"{rate:.3g}"
-
-
-def command(
-    config: Path = typer.Argument(..., help="Pipeline config, e.g. configs/config.cfg"),
-    corpus: Path = typer.Option(Path("corpus"), help="Folder of the .spacy splits"),
-    output: Path = typer.Option(Path("training/lr_find"), help="Where lr_find.json and lr_find.png go"),
-    optimizers: Path = typer.Option(Path("configs/compare.yml"), help="List file of the optimizers"),
-    only: Optional[list[str]] = typer.Option(None, help="Test only these optimizers of the list (repeatable)"),
-    start: float = typer.Option(START, help="Rate of the first step"),
-    end: float = typer.Option(END, help="Rate of the last step"),
-    steps: int = typer.Option(STEPS, help="Steps of the ramp, at most (it stops early when the loss blows up)"),
-    seed: int = typer.Option(0, help="Seed of every range test"),
-    train_limit: int = typer.Option(Budget.train_limit, min=0, help="Training documents read (0: all)"),
-    sweep: Optional[Path] = typer.Option(
-        None, help="A sweep's output folder (lr-sweep's, or a study's tuning/): also write vs_sweep.md"
-    ),
-) -> None:
-    """Learning-rate range test per optimizer (fastai's lr_find): two suggested rates each, a plot and a JSON file."""
-    for path, what in ((config, "config file"), (optimizers, "list file"), (corpus / "train.spacy", "training corpus")):
-        if not path.is_file():
-            raise typer.BadParameter(f"{what} {path} does not exist")
-    if sweep is not None and not (sweep / "sweep.json").is_file():
-        raise typer.BadParameter(f"--sweep {sweep} holds no sweep.json; run lr-sweep first")
-    try:
-        tests = lr_find(config, corpus, output, optimizers, names=only, start=start, end=end, steps=steps, seed=seed,
-                        train_limit=train_limit)
-    except ValueError as err:  # a first loss that is not finite, a bad setting, an unknown name
-        typer.secho(str(err), fg="red", err=True)
-        raise typer.Exit(1)
-    for test in tests:
-        typer.echo(describe(test))
-    typer.echo(f"written: {output / 'lr_find.json'}, {output / 'lr_find.png'}")
-    if sweep is not None:
-        vs_sweep(output / "lr_find.json", sweep, output / "vs_sweep.md")
-        typer.echo(f"written: {output / 'vs_sweep.md'}")

@@ -22,6 +22,7 @@ from spacy.util import load_config
 from thinc.api import Config
 
 from ..files import write_atomic
+from .defaults import DEV_LIMIT, TRAIN_LIMIT, WARMUP_FRACTION
 from .benchmark import read_optimizer_block, with_optimizer
 
 SPLITS = ("train", "dev", "test", "handwritten_test")
@@ -46,9 +47,21 @@ class Budget:
     steps: int = 600
     eval_frequency: int = 50
     warmup_steps: int = 60
-    train_limit: int = 4000
-    dev_limit: int = 300
+    train_limit: int = TRAIN_LIMIT
+    dev_limit: int = DEV_LIMIT
     schedule_steps: int = 0
+
+    @classmethod
+    def shaped(
+        cls,
+        steps: int,
+        eval_frequency: int,
+        warmup: float = WARMUP_FRACTION,
+        train_limit: int = TRAIN_LIMIT,
+        dev_limit: int = DEV_LIMIT,
+    ) -> "Budget":
+        """The budget of a command line: its warm-up a fraction of its steps (``--warmup``)."""
+        return cls(steps, eval_frequency, round(warmup * steps), train_limit, dev_limit)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from timeit import default_timer as timer
 from typing import Optional, Sequence
 
 from ..files import write_atomic
-from . import plots, report
+from . import defaults, plots, report
 from .compare import best_rates, check_grid, grid_specs, sweep_points
 from .executors import Executor, LocalExecutor
 from .run import RunRecord
@@ -36,13 +36,13 @@ SEED_FULL = Budget(steps=4000, eval_frequency=200, warmup_steps=250, train_limit
 class StudyPlan:
     """The budgets of a study: the tuning grid (same for all) and the seeded runs at the chosen rates."""
 
-    tuning: Budget = Budget(steps=200, eval_frequency=200, warmup_steps=20, train_limit=4000, dev_limit=300)
-    budget: Budget = Budget(steps=800, eval_frequency=100, warmup_steps=80, train_limit=4000, dev_limit=300)
-    seeds: int = 3
-    span: float = 0.75
-    points: int = 4
-    extend: int = 2  # grid steps added, one at a time, beyond a best rate at the edge of the grid
-    seed_block_full: bool = True
+    tuning: Budget = Budget.shaped(defaults.TUNING_STEPS, defaults.TUNING_STEPS)
+    budget: Budget = Budget.shaped(defaults.STUDY_STEPS, defaults.STUDY_EVAL_FREQUENCY)
+    seeds: int = defaults.STUDY_SEEDS
+    span: float = defaults.STUDY_SPAN
+    points: int = defaults.STUDY_POINTS
+    extend: int = defaults.STUDY_EXTEND  # grid steps added, one at a time, beyond a best rate at the grid's edge
+    seed_block_full: bool = defaults.SEED_BLOCK_FULL
 
     def check(self) -> None:
         """Refuse a plan that cannot run, before any run starts (the grid's own check is grid_specs')."""

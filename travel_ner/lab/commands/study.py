@@ -1,4 +1,4 @@
-"""Command-line functions of the laboratory, shared by ``python -m travel_ner`` and the project's scripts."""
+"""`study`: tune every optimizer alike, run seeds at the chosen rates, report."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from .specs import Budget
-from .study import StudyPlan
-
-PLAN = StudyPlan()
+from .. import defaults
 
 
 def study(
@@ -21,18 +18,18 @@ def study(
         Path("configs/compare.yml"), exists=True, dir_okay=False, help="List file: optimizers and their blocks"
     ),
     only: Optional[List[str]] = typer.Option(None, help="Study only these optimizers of the list (repeatable)"),
-    seeds: int = typer.Option(PLAN.seeds, help="Seeds per optimizer at its chosen rate"),
-    steps: int = typer.Option(PLAN.budget.steps, min=1, help="Training steps of each seeded run"),
-    eval_frequency: int = typer.Option(PLAN.budget.eval_frequency, min=1, help="Steps between dev evaluations"),
-    tuning_steps: int = typer.Option(PLAN.tuning.steps, min=1, help="Training steps of each tuning run"),
-    points: int = typer.Option(PLAN.points, help="Rates per optimizer in the tuning grid"),
-    span: float = typer.Option(PLAN.span, help="Decades of the grid either side of each block's rate"),
-    extend: int = typer.Option(PLAN.extend, min=0, help="Grid steps added beyond a best rate at the grid's edge"),
-    warmup: float = typer.Option(0.1, min=0.0, max=1.0, help="Warm-up as a fraction of the steps"),
-    train_limit: int = typer.Option(PLAN.budget.train_limit, min=0, help="Training documents read (0: all)"),
-    dev_limit: int = typer.Option(PLAN.budget.dev_limit, min=0, help="Dev documents evaluated (0: all)"),
+    seeds: int = typer.Option(defaults.STUDY_SEEDS, help="Seeds per optimizer at its chosen rate"),
+    steps: int = typer.Option(defaults.STUDY_STEPS, min=1, help="Training steps of each seeded run"),
+    eval_frequency: int = typer.Option(defaults.STUDY_EVAL_FREQUENCY, min=1, help="Steps between dev evaluations"),
+    tuning_steps: int = typer.Option(defaults.TUNING_STEPS, min=1, help="Training steps of each tuning run"),
+    points: int = typer.Option(defaults.STUDY_POINTS, help="Rates per optimizer in the tuning grid"),
+    span: float = typer.Option(defaults.STUDY_SPAN, help="Decades of the grid either side of each block's rate"),
+    extend: int = typer.Option(defaults.STUDY_EXTEND, min=0, help="Grid steps added beyond a best rate at the grid's edge"),
+    warmup: float = typer.Option(defaults.WARMUP_FRACTION, min=0.0, max=1.0, help="Warm-up as a fraction of the steps"),
+    train_limit: int = typer.Option(defaults.TRAIN_LIMIT, min=0, help="Training documents read (0: all)"),
+    dev_limit: int = typer.Option(defaults.DEV_LIMIT, min=0, help="Dev documents evaluated (0: all)"),
     full_reference: bool = typer.Option(
-        PLAN.seed_block_full, help="Also train the seed's block once at its full schedule (4,000 steps)"
+        defaults.SEED_BLOCK_FULL, help="Also train the seed's block once at its full schedule (4,000 steps)"
     ),
     jobs: int = typer.Option(0, min=0, help="Runs in parallel, one process or Ray task each (0: one per core)"),
     backend: str = typer.Option("local", help="Where runs execute: local (processes) or ray"),
@@ -41,12 +38,13 @@ def study(
     mlflow_uri: Optional[str] = typer.Option(None, help="MLflow tracking URI (default: file store ./mlruns)"),
 ) -> None:
     """Tune every optimizer with the same grid, run seeds at the chosen rates, and write the report."""
-    from .study import study as run_study
-    from .tracking import Tracking
+    from ..specs import Budget
+    from ..study import StudyPlan, study as run_study
+    from ..tracking import Tracking
 
     plan = StudyPlan(
-        tuning=Budget(tuning_steps, tuning_steps, round(warmup * tuning_steps), train_limit, dev_limit),
-        budget=Budget(steps, eval_frequency, round(warmup * steps), train_limit, dev_limit),
+        tuning=Budget.shaped(tuning_steps, tuning_steps, warmup, train_limit, dev_limit),
+        budget=Budget.shaped(steps, eval_frequency, warmup, train_limit, dev_limit),
         seeds=seeds,
         span=span,
         points=points,
