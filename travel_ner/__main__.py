@@ -77,7 +77,7 @@ def predict(
 def evaluate(
     model: Path = typer.Argument(..., help="Trained pipeline, e.g. training/model-best"),
     annotated: list[Path] = typer.Argument(..., help="Files of annotated sentences in the assets/ format"),
-    resolve: Optional[str] = typer.Option(None, help="Override the pipeline's trip_filter resolve mode: strict or last"),
+    resolve: Optional[str] = typer.Option(None, help="Override the pipeline's trip_filter resolve mode: strict, last or order"),
 ) -> None:
     """Score a pipeline on your own annotated sentences: entity P/R/F and sentence accuracy by category and tag.
 

@@ -55,22 +55,29 @@ def test_trip_filter_keeps_entities_only_when_they_make_one_trip(nlp, text, kept
 
 
 @pytest.mark.parametrize(
-    "text, kept",
+    "text, last, order",
     [
-        ("de Vannes, non, de Lorient à Quimper", ["Lorient", "Quimper"]),
-        ("de Niort à Poitiers puis à Limoges", ["Niort", "Limoges"]),
-        ("Je veux aller à Paris", []),
-        ("de Paris à Paris", []),
+        ("de Vannes, non, de Lorient à Quimper", ["Lorient", "Quimper"], ["Lorient", "Quimper"]),
+        ("de Niort à Poitiers puis à Limoges", ["Niort", "Limoges"], ["Niort", "Limoges"]),
+        ("Je veux aller à Paris", [], []),
+        ("de Paris à Paris", [], []),
+        # One label for every place found: "order" reads them in travel order.
+        ("fin de garde à Remiremont et rdv à Vittel", [], [("Remiremont", "DEP"), ("Vittel", "ARR")]),
+        ("à Niort, à Poitiers puis à Limoges", [], [("Niort", "DEP"), ("Limoges", "ARR")]),
+        ("de Lyon de Nice", [], [("Lyon", "DEP"), ("Nice", "ARR")]),
+        ("à Paris ou à Paris", [], []),
     ],
 )
-def test_trip_filter_resolving_to_the_last_of_each_label(nlp, text, kept):
-    doc = TripFilter("last")(nlp(text))
-    assert [ent.text for ent in doc.ents] == kept
+def test_trip_filter_resolving_to_the_last_of_each_label_or_in_order(nlp, text, last, order):
+    for mode, kept in (("last", last), ("order", order)):
+        doc = TripFilter(mode)(nlp(text))
+        found = [ent.text if isinstance(kept[0], str) else (ent.text, ent.label_) for ent in doc.ents] if kept else list(doc.ents)
+        assert found == kept, mode
 
 
 def test_trip_filter_refuses_an_unknown_resolve_mode():
     pipeline = spacy.blank("fr")
-    with pytest.raises(ValueError, match=r"\[components.trip_filter\] resolve = 'first'; allowed: strict, last"):
+    with pytest.raises(ValueError, match=r"\[components.trip_filter\] resolve = 'first'; allowed: strict, last, order"):
         pipeline.add_pipe("trip_filter", config={"resolve": "first"})
 
 
@@ -278,4 +285,4 @@ def test_cli_evaluate_scores_author_files_per_author_with_a_resolve_mode(filtere
         assert result.exit_code == 0, result.output
         assert f"sentence accuracy: {accuracy}" in result.output and f"a1                {a1}  (n=1)" in result.output
     result = CliRunner().invoke(app, ["evaluate", str(filtered_model_dir), *files, "--resolve", "first"])
-    assert result.exit_code == 2 and "--resolve 'first'; allowed: strict, last" in result.output
+    assert result.exit_code == 2 and "--resolve 'first'; allowed: strict, last, order" in result.output

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Optional, Sequence, TextIO
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from tqdm import tqdm
 
 from ..files import write_atomic
@@ -62,7 +62,7 @@ def extract_trip(doc: Doc) -> Optional[Trip]:
     return trip
 
 
-RESOLVE_MODES = ("strict", "last")
+RESOLVE_MODES = ("strict", "last", "order")
 
 
 @Language.factory("trip_filter", default_config={"resolve": "strict"})
@@ -78,15 +78,21 @@ class TripFilter:
     DEP and ARR are only ever annotated in pairs, so a lone entity is wrong whichever
     it is. With ``resolve = "strict"`` two departures (or arrivals) clear the sentence;
     with ``"last"`` the last of each label is kept, as when a writer corrects a place
-    ("de Vannes, non, de Lorient") or a stop was taken for an end.
+    ("de Vannes, non, de Lorient") or a stop was taken for an end. ``"order"`` does as
+    ``"last"``, except where the NER gave every place it found the same label: then the
+    first is the departure and the last the arrival, as a writer who tells a situation
+    names them ("fin de garde à Remiremont, rdv à Vittel à 9h").
     """
 
     def __init__(self, resolve: str = "strict"):
         self.resolve = resolve
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.resolve == "last" and doc.ents:
-            last = {ent.label_: ent for ent in doc.ents}
+        ents = doc.ents
+        if self.resolve == "order" and len(ents) > 1 and len({ent.label_ for ent in ents}) == 1:
+            doc.set_ents([Span(doc, ents[0].start, ents[0].end, "DEP"), Span(doc, ents[-1].start, ents[-1].end, "ARR")])
+        elif self.resolve in ("last", "order") and ents:
+            last = {ent.label_: ent for ent in ents}
             doc.set_ents(sorted(last.values(), key=lambda ent: ent.start), default="outside")
         if doc.ents and extract_trip(doc) is None:
             doc.set_ents([], default="outside")
