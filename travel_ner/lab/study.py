@@ -203,9 +203,9 @@ def report_markdown(
     return "\n".join(lines) + "\n"
 
 
-def write_plots(output: Path, by_label: dict, sweep: dict, rates: dict, budget: Budget) -> list[Path]:
+def write_plots(output: Path, by_label: dict, sweep: dict, rates: dict, budget: Budget) -> None:
     """Dev F curves with 95% bands (the runs of the study's budget), time to each target, and dev F
-    against the rate; the paths written."""
+    against the rate."""
     curves = {}
     for label, runs in by_label.items():
         ok = [r for r in runs if r.ok]
@@ -225,4 +225,3 @@ def write_plots(output: Path, by_label: dict, sweep: dict, rates: dict, budget: 
     times = {label: [report.summarize(label, runs).seconds_to[t] for t in report.TARGETS] for label, runs in by_label.items()}
     plots.time_to_target(paths[1], times, report.TARGETS)
     plots.dev_f_vs_rate(paths[2], sweep, rates)
-    return paths
