@@ -12,7 +12,7 @@ from travel_ner.__main__ import app
 from travel_ner.lab import report
 from travel_ner.lab.run import EvalPoint, RunRecord
 from travel_ner.lab.specs import Budget, RunSpec
-from travel_ner.lab.study import SEED_RATE, StudyPlan, edge_extensions, study
+from travel_ner.lab.study import SEED_RATE, StudyPlan, choose_finalists, edge_extensions, study
 
 # Two-sided 95% quantiles of Student's t (any statistics table).
 T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 9: 2.262, 29: 2.045}
@@ -78,6 +78,16 @@ def test_a_best_rate_at_the_edge_of_the_grid_gets_one_step_more():
     assert [(spec.optimizer, rate) for spec, rate in more] == [("SGD.v1", 0.0999), ("Lion.v1", 0.000316)]
 
 
+def test_finalists_are_the_tuned_optimizers_of_best_mean_dev_f():
+    rows = [report.summarize(name, [_record(name, seed, dev_f=f + seed / 100) for seed in range(3)])
+            for name, f in (("SGD.v1", 0.80), ("Adam.v1", 0.90), ("seed's block", 0.95), ("Lion.v1", 0.85))]
+    rows.append(report.summarize("RAdam.v1", [_record("RAdam.v1", 0, "diverged")]))  # no dev F at all
+    rates = {"SGD.v1": 0.1, "Adam.v1": 0.01, "Lion.v1": 0.001, "RAdam.v1": 0.01}  # the seed's block is not tuned
+    assert choose_finalists(rows, rates, 2) == ["Adam.v1", "Lion.v1"]
+    assert choose_finalists(rows, rates, 9) == ["Adam.v1", "Lion.v1", "SGD.v1"]
+    assert choose_finalists(rows, rates, 0) == []
+
+
 def test_a_bad_plan_or_an_unknown_optimizer_fails_before_any_run(root, tmp_path):
     list_path = write_list(tmp_path / "compare.yml", root, {"SGD.v1": 0.1, "Adam.v1": 0.001})
 
@@ -89,6 +99,7 @@ def test_a_bad_plan_or_an_unknown_optimizer_fails_before_any_run(root, tmp_path)
         (StudyPlan(points=0), None, "rate grid is empty"),
         (StudyPlan(span=-1.0), None, "rate grid is empty"),
         (StudyPlan(seeds=0), None, "at least one seed"),
+        (StudyPlan(finalists=-1), None, "finalists must be 0"),
         (StudyPlan(), ["Nope.v1"], "not in the list file: Nope.v1"),
     ]:
         with pytest.raises(ValueError, match=message):
@@ -107,6 +118,7 @@ def test_reduced_study_tunes_runs_seeds_reports_and_resumes(root, corpus, tmp_pa
         tuning=Budget(steps=20, eval_frequency=20, warmup_steps=2, train_limit=0, dev_limit=0),
         budget=Budget(steps=30, eval_frequency=10, warmup_steps=3, train_limit=0, dev_limit=0),
         seeds=2, span=1.0, points=2, extend=0, seed_block_full=False,
+        finalists=1, final=Budget(steps=40, eval_frequency=20, warmup_steps=4, train_limit=0, dev_limit=0),
     )
     output = tmp_path / "study"
     rows = study(root / "configs" / "config.cfg", corpus, output, list_path, plan=plan)
@@ -116,8 +128,14 @@ def test_reduced_study_tunes_runs_seeds_reports_and_resumes(root, corpus, tmp_pa
     assert sorted({r["spec"]["learn_rate"] for r in results["tuning"] if r["spec"]["optimizer"] == "Adam.v1"}) == [
         0.0001, 0.01]
     labels = [row.label for row in rows]
-    assert labels == ["SGD.v1", "Adam.v1", f"seed's block (Adam.v1 {SEED_RATE:g})"]
+    best = max(rows[:2], key=lambda row: row.dev_f.mean).label
+    assert results["finalists"] == [best]
+    assert labels == ["SGD.v1", "Adam.v1", f"seed's block (Adam.v1 {SEED_RATE:g})", f"{best}, finalist"]
     by_label = {row.label: row for row in rows}
+    final = results["final"]
+    assert [(r["spec"]["optimizer"], r["spec"]["seed"], r["spec"]["learn_rate"]) for r in final] == [
+        (best, 0, by_label[best].learn_rate), (best, 1, by_label[best].learn_rate)]
+    assert all(len(r["losses"]) == 41 and [e["step"] for e in r["evals"]] == [0, 20, 40] for r in final)
     for name in ("SGD.v1", "Adam.v1"):
         assert by_label[name].learn_rate == results["chosen_rates"][name] and by_label[name].seeds == 2
     assert by_label[labels[2]].learn_rate == SEED_RATE
@@ -127,12 +145,13 @@ def test_reduced_study_tunes_runs_seeds_reports_and_resumes(root, corpus, tmp_pa
     assert runs[0]["losses"] != runs[1]["losses"]
     report_text = (output / "report.md").read_text(encoding="utf8")
     assert "| SGD.v1 |" in report_text and "Every seed reached dev F" in report_text
-    for name in ("dev_f.png", "time_to_target.png", "dev_f_vs_rate.png", "tuning/sweep.json"):
+    assert "## Finalists: 40 steps on all training sentences" in report_text and f"| {best}, finalist |" in report_text
+    for name in ("dev_f.png", "final_dev_f.png", "time_to_target.png", "dev_f_vs_rate.png", "tuning/sweep.json"):
         assert (output / name).stat().st_size > 100, name
 
     # Resume: a second invocation trains nothing and writes the same table.
     stamps = {p: p.stat().st_mtime_ns for p in output.rglob("runs/*.json")}
-    assert len(stamps) == 4 + 6
+    assert len(stamps) == 4 + 6 + 2
     again = study(root / "configs" / "config.cfg", corpus, output, list_path, plan=plan)
     assert {p: p.stat().st_mtime_ns for p in output.rglob("runs/*.json")} == stamps
     assert again == rows
@@ -143,6 +162,7 @@ def test_reduced_study_tunes_runs_seeds_reports_and_resumes(root, corpus, tmp_pa
     args = ["study", str(root / "configs" / "config.cfg"), str(corpus), str(on_ray), "--optimizers", str(list_path),
             "--seeds", "2", "--steps", "30", "--eval-frequency", "10", "--tuning-steps", "20", "--points", "2",
             "--span", "1", "--extend", "0", "--train-limit", "0", "--dev-limit", "0", "--no-full-reference", "--backend", "ray",
+            "--finalists", "1", "--final-steps", "40", "--final-eval-frequency", "20", "--final-train-limit", "0",
             "--jobs", "2"]
     try:
         result = CliRunner().invoke(app, args)
@@ -156,9 +176,11 @@ def _content(results: dict) -> dict:
     """What a study found, without what depends on the machine's load: times and the runs' own timings."""
     timings = {"seconds_to", "cpu_seconds"}
     run_timings = {"train_seconds", "wall_seconds", "cpu_seconds", "peak_rss_mib", "evals"}
+    runs = results["tuning"] + results["runs"] + results["final"]
     return {
         "rates": results["chosen_rates"],
-        "rows": [{k: v for k, v in row.items() if k not in timings} for row in results["rows"]],
-        "runs": [{k: v for k, v in run.items() if k not in run_timings} for run in results["tuning"] + results["runs"]],
-        "evals": [[(e["step"], e["ents_f"]) for e in run["evals"]] for run in results["tuning"] + results["runs"]],
+        "finalists": results["finalists"],
+        "rows": [{k: v for k, v in row.items() if k not in timings} for row in results["rows"] + results["final_rows"]],
+        "runs": [{k: v for k, v in run.items() if k not in run_timings} for run in runs],
+        "evals": [[(e["step"], e["ents_f"]) for e in run["evals"]] for run in runs],
     }

@@ -102,7 +102,9 @@ def test_corpus_holds_train_authors_in_train_and_held_out_authors_apart(tmp_path
     assert counts["authors_dev"]["sentences"] == 1 and counts["authors_test"]["sentences"] == 1
     test_docs = list(DocBin().from_disk(tmp_path / "corpus" / "authors_test.spacy").get_docs(tokenizer_nlp.vocab))
     assert test_docs[0].user_data["author"] == "a3" and tuple(test_docs[0].user_data["tags"]) == ("correction",)
-    train_texts = {d.text for d in DocBin().from_disk(tmp_path / "corpus" / "train.spacy").get_docs(tokenizer_nlp.vocab)}
+    train_docs = list(DocBin().from_disk(tmp_path / "corpus" / "train.spacy").get_docs(tokenizer_nlp.vocab))
+    assert all(doc.user_data == {} for doc in train_docs)  # training reads no metadata (see to_docbin)
+    train_texts = {doc.text for doc in train_docs}
     assert "slt un train de brest a morlaix stp" in train_texts
     assert not {"Des cars entre Vierzon et Bourges ?", "De Vannes, non, de Lorient à Quimper."} & train_texts
 

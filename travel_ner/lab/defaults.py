@@ -16,6 +16,12 @@ STUDY_EXTEND = 2
 WARMUP_FRACTION = 0.1
 #: Whether a study also trains the seed's own block once at its full schedule (4,000 steps).
 SEED_BLOCK_FULL = True
+#: The finalists: the best optimizers of the seeded runs, trained again on every training sentence at a
+#: budget where they plateau (the seeded runs' 4,000 sentences cap dev F near 0.94).
+FINALISTS = 3
+FINAL_STEPS = 1600
+FINAL_EVAL_FREQUENCY = 200
+FINAL_TRAIN_LIMIT = 0
 
 #: lr-find's exponential ramp: from START to END over at most STEPS steps.
 RAMP_START = 1e-7

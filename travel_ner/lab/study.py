@@ -4,10 +4,13 @@ As the benchmarks the field trusts do (AlgoPerf, DeepOBS, Schmidt et al.
 2021): each optimizer of the list first gets the same learning-rate grid at
 a short tuning budget (seed 0, rates log-spaced around its block's own rate,
 the choice by final dev F as in ``lr-sweep``); then ``seeds`` runs at its
-chosen rate with the study's budget. The seed config's own block (``Adam.v1``
-at 5e-5, warm-up 250, decay over 20,000 steps) is a row of its own, at the
-study's budget and once at its full schedule, so that the report can say
-what the seed's values reach and at what cost. The table, the report and the
+chosen rate with the study's budget; then the ``finalists`` best of those
+(by mean dev F) again, on every training sentence at a longer budget where
+they plateau (the short runs read a few thousand sentences, which caps dev F
+below 0.95). The seed config's own block (``Adam.v1`` at 5e-5, warm-up 250,
+decay over 20,000 steps) is a row of its own, at the study's budget and once
+at its full schedule, so that the report can say what the seed's values
+reach and at what cost. The table, the report and the
 plots are computed from the records only; a study that is interrupted
 resumes where it stopped (finished records are reused, on any executor).
 """
@@ -43,11 +46,17 @@ class StudyPlan:
     points: int = defaults.STUDY_POINTS
     extend: int = defaults.STUDY_EXTEND  # grid steps added, one at a time, beyond a best rate at the grid's edge
     seed_block_full: bool = defaults.SEED_BLOCK_FULL
+    finalists: int = defaults.FINALISTS
+    final: Budget = Budget.shaped(
+        defaults.FINAL_STEPS, defaults.FINAL_EVAL_FREQUENCY, train_limit=defaults.FINAL_TRAIN_LIMIT
+    )
 
     def check(self) -> None:
         """Refuse a plan that cannot run, before any run starts (the grid's own check is grid_specs')."""
         if self.seeds < 1:
             raise ValueError(f"a study needs at least one seed (got seeds={self.seeds})")
+        if self.finalists < 0:
+            raise ValueError(f"finalists must be 0 (none) or more (got finalists={self.finalists})")
         check_grid(self.span, self.points)
 
 
@@ -74,21 +83,52 @@ class Group:
     specs: list
 
 
-def plan_groups(entries: Sequence[Entry], rates: dict, config: Path, corpus: Path, plan: StudyPlan, block: Path) -> list:
-    """The seeded runs: every tuned optimizer at its chosen rate, and the seed's block (``block``: its
-    configs/optimizers file, at the seed's rate) at the study's budget and, if asked, at its full schedule."""
-    seeds = range(plan.seeds)
-    groups = [
-        Group(entry.name, make_specs([Entry(entry.name, entry.block, rates[entry.name])], seeds, config, corpus, plan.budget))
-        for entry in entries
-        if entry.name in rates
+#: How a finalist's row is labelled, apart from its row of the study's budget.
+FINALIST = "{name}, finalist"
+
+
+def tuned_groups(
+    entries: Sequence[Entry], names: Sequence[str], rates: dict, config: Path, corpus: Path, budget: Budget, seeds: int, label: str
+) -> list:
+    """One group per optimizer of ``names``: its seeds at its chosen rate within ``budget``."""
+    chosen = [Entry(entry.name, entry.block, rates[entry.name]) for entry in entries if entry.name in names]
+    return [
+        Group(label.format(name=entry.name), make_specs([entry], range(seeds), config, corpus, budget)) for entry in chosen
     ]
+
+
+def seeded_groups(entries: Sequence[Entry], rates: dict, config: Path, corpus: Path, plan: StudyPlan, block: Path) -> list:
+    """The seeded runs: every tuned optimizer at its chosen rate, and the seed's block (``block``: its
+    configs/optimizers file, at the seed's rate), at the study's budget."""
+    groups = tuned_groups(entries, list(rates), rates, config, corpus, plan.budget, plan.seeds, "{name}")
     seed_entry = Entry(REFERENCE, block, SEED_RATE)
-    groups.append(Group(f"seed's block ({REFERENCE} {SEED_RATE:g})", make_specs([seed_entry], seeds, config, corpus, plan.budget)))
+    seed_specs = make_specs([seed_entry], range(plan.seeds), config, corpus, plan.budget)
+    return [*groups, Group(f"seed's block ({REFERENCE} {SEED_RATE:g})", seed_specs)]
+
+
+def final_groups(
+    entries: Sequence[Entry], finalists: Sequence[str], rates: dict, config: Path, corpus: Path, plan: StudyPlan, block: Path
+) -> list:
+    """The long runs: the finalists at the final budget and, if asked, the seed's block at its full schedule."""
+    groups = tuned_groups(entries, finalists, rates, config, corpus, plan.final, plan.seeds, FINALIST)
     if plan.seed_block_full:
         full = Budget(**{**asdict(SEED_FULL), "dev_limit": plan.budget.dev_limit})
-        groups.append(Group(f"seed's block, full schedule ({full.steps} steps)", make_specs([seed_entry], [0], config, corpus, full)))
+        seed_specs = make_specs([Entry(REFERENCE, block, SEED_RATE)], [0], config, corpus, full)
+        groups.append(Group(f"seed's block, full schedule ({full.steps} steps)", seed_specs))
     return groups
+
+
+def choose_finalists(rows: Sequence[report.Row], rates: dict, count: int) -> list:
+    """The ``count`` tuned optimizers of best mean dev F at the study's budget (ties: list order)."""
+    tuned = [row for row in rows if row.label in rates and row.dev_f is not None]
+    return [row.label for row in sorted(tuned, key=lambda row: -row.dev_f.mean)[:count]]
+
+
+def summarize_groups(groups: Sequence[Group], records: dict, reference: str) -> list[report.Row]:
+    """One row per group, each compared by seed with the group labelled ``reference`` (if any)."""
+    by_label = {group.label: [records[spec] for spec in group.specs] for group in groups}
+    runs_of_reference = by_label.get(reference, [])
+    return [report.summarize(label, runs, runs_of_reference if label != reference else ()) for label, runs in by_label.items()]
 
 
 def study(
@@ -129,20 +169,22 @@ def study(
         rates = best_rates(sweep)
     write_atomic(output / "tuning" / "sweep.json", json.dumps({"points": sweep, "best": rates}, indent=1) + "\n")
 
-    groups = plan_groups(entries, rates, config, corpus, plan, seed_block)
-    # The full schedule repeats a spec name of the study's budget (Adam.v1, its rate, seed 0): its own folder.
-    full = [spec for group in groups for spec in group.specs if spec.budget != plan.budget]
-    specs = [spec for group in groups for spec in group.specs if spec.budget == plan.budget]
+    groups = seeded_groups(entries, rates, config, corpus, plan, seed_block)
+    specs = [spec for group in groups for spec in group.specs]
     records = dict(zip(specs, executor.run(specs, output / "runs", "study")))
-    if full:
-        records.update(zip(full, executor.run(full, output / "full_schedule" / "runs", "study, full schedule")))
-    by_label = {group.label: [records[spec] for spec in group.specs] for group in groups}
-    reference = by_label.get(REFERENCE, [])
-    rows = [report.summarize(label, runs, reference if label != REFERENCE else ()) for label, runs in by_label.items()]
+    rows = summarize_groups(groups, records, REFERENCE)
+    finalists = choose_finalists(rows, rates, plan.finalists)
 
-    write_plots(output, by_label, sweep, rates, plan.budget)
+    # The long runs share a folder of their own (the full schedule repeats the name of a seeded run).
+    long_groups = final_groups(entries, finalists, rates, config, corpus, plan, seed_block)
+    long_specs = [spec for group in long_groups for spec in group.specs]
+    long_records = dict(zip(long_specs, executor.run(long_specs, output / "final" / "runs", "study, finalists") if long_specs else []))
+    final_rows = summarize_groups(long_groups, long_records, FINALIST.format(name=REFERENCE))
+
+    by_label = {group.label: [{**records, **long_records}[spec] for spec in group.specs] for group in [*groups, *long_groups]}
+    write_plots(output, by_label, sweep, rates, plan)
     elapsed = timer() - start
-    all_records = [*tuning_records, *records.values()]
+    all_records = [*tuning_records, *records.values(), *long_records.values()]
     write_atomic(
         output / "results.json",
         json.dumps(
@@ -152,26 +194,34 @@ def study(
                 "chosen_rates": rates,
                 "untuned": [name for name in names if name not in rates],
                 "rows": [asdict(row) for row in rows],
+                "finalists": finalists,
+                "final_rows": [asdict(row) for row in final_rows],
                 "elapsed_seconds": elapsed,
                 "cpu_seconds": sum(r.cpu_seconds or 0.0 for r in all_records),
                 "tuning": [r.to_json() for r in tuning_records],
                 "runs": [r.to_json() for r in records.values()],
+                "final": [r.to_json() for r in long_records.values()],
             },
             indent=1,
             default=float,
         )
         + "\n",
     )
-    write_atomic(output / "report.md", report_markdown(rows, plan, rates, names, elapsed, all_records))
-    return rows
+    write_atomic(output / "report.md", report_markdown(rows, final_rows, plan, rates, names, elapsed, all_records))
+    return [*rows, *final_rows]
 
 
 def report_markdown(
-    rows: Sequence[report.Row], plan: StudyPlan, rates: dict, names: Sequence[str], elapsed: float, records: Sequence[RunRecord]
+    rows: Sequence[report.Row],
+    final_rows: Sequence[report.Row],
+    plan: StudyPlan,
+    rates: dict,
+    names: Sequence[str],
+    elapsed: float,
+    records: Sequence[RunRecord],
 ) -> str:
-    tuning, budget = plan.tuning, plan.budget
+    tuning, budget, final = plan.tuning, plan.budget, plan.final
     untuned = [name for name in names if name not in rates]
-    reached = {target: [row.label for row in rows if row.steps_to[target][1] == row.ok > 0] for target in report.TARGETS}
     cpu = sum(r.cpu_seconds or 0.0 for r in records)
     lines = [
         f"# Optimizer study: {len(names)} optimizers, {plan.seeds} seed(s) at tuned rates",
@@ -180,8 +230,11 @@ def report_markdown(
         f"block's own rate, then one grid step more, up to {plan.extend} times, beyond a best rate at the edge "
         f"of what was tried; {tuning.steps} steps each (warm-up {tuning.warmup_steps}), seed 0; the chosen rate "
         f"has the best final dev F (ties: lowest final loss). Seeded runs: {budget.steps} steps, warm-up "
-        f"{budget.warmup_steps} then linear decay, dev evaluated every {budget.eval_frequency} steps on "
-        f"{budget.dev_limit or 'all'} dev sentences. This invocation took {elapsed / 60:.1f} min "
+        f"{budget.warmup_steps} then linear decay, {_sentences(budget.train_limit)} training sentences, dev "
+        f"evaluated every {budget.eval_frequency} steps on {budget.dev_limit or 'all'} dev sentences. "
+        f"Finalists: the {plan.finalists} best by mean dev F, at the same rate, {final.steps} steps (warm-up "
+        f"{final.warmup_steps}), {_sentences(final.train_limit)} training sentences, dev every "
+        f"{final.eval_frequency} steps. This invocation took {elapsed / 60:.1f} min "
         f"({cpu / 60:.1f} CPU-minutes summed over all runs, resumed ones included).",
         "",
         report.table(rows, REFERENCE),
@@ -193,35 +246,66 @@ def report_markdown(
         "State memory: weights plus optimizer state in multiples of the number of weights n. "
         "CPU s: per run, set-up and evaluations included.",
         "",
+        *_reached_lines(rows),
     ]
-    for target in report.TARGETS:
-        lines.append(f"- Every seed reached dev F ≥ {target:.2f}: {', '.join(reached[target]) or 'none'}.")
     if untuned:
         lines.append(f"- No rate of the grid finished for: {', '.join(untuned)} (left out of the seeded runs).")
+    if final_rows:
+        lines += [
+            "",
+            f"## Finalists: {final.steps} steps on {_sentences(final.train_limit)} training sentences",
+            "",
+            report.table(final_rows, FINALIST.format(name=REFERENCE)),
+            *_reached_lines(final_rows),
+        ]
     lines.append("")
-    lines.append("Figures: `dev_f.png` (curves, 95% bands), `time_to_target.png`, `dev_f_vs_rate.png` (tuning).")
+    lines.append(
+        "Figures: `dev_f.png` (curves, 95% bands), `final_dev_f.png` (the finalists'), `time_to_target.png`, "
+        "`dev_f_vs_rate.png` (tuning)."
+    )
     return "\n".join(lines) + "\n"
 
 
-def write_plots(output: Path, by_label: dict, sweep: dict, rates: dict, budget: Budget) -> None:
-    """Dev F curves with 95% bands (the runs of the study's budget), time to each target, and dev F
+def _sentences(limit: int) -> str:
+    return f"the first {limit:,}" if limit else "all"
+
+
+def _reached_lines(rows: Sequence[report.Row]) -> list:
+    """Which rows reached each target dev F in every seed."""
+    return [
+        f"- Every seed reached dev F ≥ {target:.2f}: "
+        + (", ".join(row.label for row in rows if row.steps_to[target][1] == row.ok > 0) or "none")
+        + "."
+        for target in report.TARGETS
+    ]
+
+
+def write_plots(output: Path, by_label: dict, sweep: dict, rates: dict, plan: StudyPlan) -> None:
+    """Dev F curves with 95% bands (the study's budget; the finalists'), time to each target, and dev F
     against the rate."""
-    curves = {}
+    title = "Dev entity F at tuned rates, {steps} steps (band: 95% confidence over seeds)"
+    for name, budget in (("dev_f.png", plan.budget), ("final_dev_f.png", plan.final)):
+        bands = _bands(by_label, budget)
+        if bands:
+            plots.curves(output / name, bands, title=title.format(steps=budget.steps), ylabel="dev F", log_y=False)
+    times = {label: [report.summarize(label, runs).seconds_to[t] for t in report.TARGETS] for label, runs in by_label.items()}
+    plots.time_to_target(output / "time_to_target.png", times, report.TARGETS)
+    plots.dev_f_vs_rate(output / "dev_f_vs_rate.png", sweep, rates)
+
+
+def _bands(by_label: dict, budget: Budget) -> dict:
+    """Mean dev F and its 95% band over seeds at every evaluation, for the labels run at ``budget``."""
+    bands = {}
     for label, runs in by_label.items():
         ok = [r for r in runs if r.ok]
         if not ok or ok[0].spec.budget != budget or len({len(r.evals) for r in ok}) != 1:
             continue
         steps = [point.step for point in ok[0].evals]
-        values = [[point.ents_f for point in r.evals] for r in ok]
-        estimates = [report.estimate(column) for column in zip(*values)]
-        curves[label] = plots.Band(
+        estimates = [report.estimate(column) for column in zip(*([point.ents_f for point in r.evals] for r in ok))]
+        bands[label] = plots.Band(
             steps,
             [e.mean for e in estimates],
             [e.mean - (e.half_width or 0.0) for e in estimates],
             [e.mean + (e.half_width or 0.0) for e in estimates],
         )
-    paths = [output / "dev_f.png", output / "time_to_target.png", output / "dev_f_vs_rate.png"]
-    plots.curves(paths[0], curves, title="Dev entity F at tuned rates (band: 95% confidence over seeds)", ylabel="dev F", log_y=False)
-    times = {label: [report.summarize(label, runs).seconds_to[t] for t in report.TARGETS] for label, runs in by_label.items()}
-    plots.time_to_target(paths[1], times, report.TARGETS)
-    plots.dev_f_vs_rate(paths[2], sweep, rates)
+    return bands

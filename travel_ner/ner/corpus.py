@@ -73,7 +73,8 @@ def build_corpus(
     splits = assemble(assets, seed, n_train, n_eval, author_weight)
     check_no_leakage(splits)
     nlp = make_tokenizer_nlp(lang)
-    docbins = {name: to_docbin(nlp, sentences) for name, sentences in splits.items()}
+    # Only the held-out splits are scored by category, tag and author.
+    docbins = {name: to_docbin(nlp, sentences, metadata=name != "train") for name, sentences in splits.items()}
     output_dir.mkdir(parents=True, exist_ok=True)
     for name, docbin in docbins.items():
         tmp = output_dir / f".{name}.spacy.tmp"

@@ -28,6 +28,14 @@ def study(
     warmup: float = typer.Option(defaults.WARMUP_FRACTION, min=0.0, max=1.0, help="Warm-up as a fraction of the steps"),
     train_limit: int = typer.Option(defaults.TRAIN_LIMIT, min=0, help="Training documents read (0: all)"),
     dev_limit: int = typer.Option(defaults.DEV_LIMIT, min=0, help="Dev documents evaluated (0: all)"),
+    finalists: int = typer.Option(defaults.FINALISTS, min=0, help="Best optimizers trained again at the final budget"),
+    final_steps: int = typer.Option(defaults.FINAL_STEPS, min=1, help="Training steps of each finalist's run"),
+    final_eval_frequency: int = typer.Option(
+        defaults.FINAL_EVAL_FREQUENCY, min=1, help="Steps between dev evaluations of the finalists"
+    ),
+    final_train_limit: int = typer.Option(
+        defaults.FINAL_TRAIN_LIMIT, min=0, help="Training documents the finalists read (0: all)"
+    ),
     full_reference: bool = typer.Option(
         defaults.SEED_BLOCK_FULL, help="Also train the seed's block once at its full schedule (4,000 steps)"
     ),
@@ -37,7 +45,8 @@ def study(
     mlflow: bool = typer.Option(False, "--mlflow", help="Log every run to MLflow"),
     mlflow_uri: Optional[str] = typer.Option(None, help="MLflow tracking URI (default: file store ./mlruns)"),
 ) -> None:
-    """Tune every optimizer with the same grid, run seeds at the chosen rates, and write the report."""
+    """Tune every optimizer with the same grid, run seeds at the chosen rates, train the best again at a
+    longer budget on every sentence, and write the report."""
     from ..specs import Budget
     from ..study import StudyPlan, study as run_study
     from ..tracking import Tracking
@@ -50,6 +59,8 @@ def study(
         points=points,
         extend=extend,
         seed_block_full=full_reference,
+        finalists=finalists,
+        final=Budget.shaped(final_steps, final_eval_frequency, warmup, final_train_limit, dev_limit),
     )
     try:
         plan.check()
