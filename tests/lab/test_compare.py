@@ -78,6 +78,25 @@ def test_build_config_sets_block_schedule_seed_and_budget(root, corpus):
     assert max(rates) == pytest.approx(entry.learn_rate)
 
 
+def test_a_run_does_not_depend_on_the_training_docs_metadata(root, corpus, tmp_path, tokenizer_nlp):
+    """train.spacy is written without per-doc metadata (see annotations.to_docbin): the same losses."""
+    from spacy.tokens import DocBin
+
+    from travel_ner.lab.run import train_run
+
+    bare = tmp_path / "bare"
+    shutil.copytree(corpus, bare)
+    docs = list(DocBin().from_disk(corpus / "train.spacy").get_docs(tokenizer_nlp.vocab))
+    assert all(doc.user_data for doc in docs)
+    DocBin(docs=docs, store_user_data=False).to_disk(bare / "train.spacy")
+    entry = select(read_entries(root / "configs" / "compare.yml"), ["Adam.v1"])[0]
+    budget = Budget(steps=12, eval_frequency=6, warmup_steps=2, train_limit=0, dev_limit=0)
+    runs = [train_run(make_specs([entry], [0], root / "configs" / "config.cfg", folder, budget)[0], lambda n: None)
+            for folder in (corpus, bare)]
+    assert runs[0].ok and len(runs[0].losses) == 13
+    assert runs[0].losses == runs[1].losses and runs[0].dev_f == runs[1].dev_f
+
+
 def test_build_config_keeps_a_constant_rate_and_shapes_every_schedule_of_the_block(root, corpus):
     budget = Budget(steps=40, eval_frequency=10, warmup_steps=4, train_limit=50, dev_limit=20, schedule_steps=100)
     entries = select(read_entries(root / "configs" / "compare.yml"), ["ScheduleFreeAdamW.v1", "Muon.v1"])
