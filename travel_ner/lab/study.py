@@ -181,7 +181,8 @@ def study(
     long_records = dict(zip(long_specs, executor.run(long_specs, output / "final" / "runs", "study, finalists") if long_specs else []))
     final_rows = summarize_groups(long_groups, long_records, FINALIST.format(name=REFERENCE))
 
-    by_label = {group.label: [{**records, **long_records}[spec] for spec in group.specs] for group in [*groups, *long_groups]}
+    every = {**records, **long_records}
+    by_label = {group.label: [every[spec] for spec in group.specs] for group in [*groups, *long_groups]}
     write_plots(output, by_label, sweep, rates, plan)
     elapsed = timer() - start
     all_records = [*tuning_records, *records.values(), *long_records.values()]
