@@ -6,8 +6,8 @@ a short tuning budget (seed 0, rates log-spaced around its block's own rate,
 the choice by final dev F as in ``lr-sweep``); then ``seeds`` runs at its
 chosen rate with the study's budget; then the ``finalists`` best of those
 (by mean dev F) again, on every training sentence at a longer budget where
-they plateau (the short runs read a few thousand sentences, which caps dev F
-below 0.95). The seed config's own block (``Adam.v1`` at 5e-5, warm-up 250,
+they plateau (at the short budget, on a few thousand sentences, none reaches
+dev F 0.95). The seed config's own block (``Adam.v1`` at 5e-5, warm-up 250,
 decay over 20,000 steps) is a row of its own, at the study's budget and once
 at its full schedule, so that the report can say what the seed's values
 reach and at what cost. The table, the report and the
@@ -112,7 +112,7 @@ def final_groups(
     """The long runs: the finalists at the final budget and, if asked, the seed's block at its full schedule."""
     groups = tuned_groups(entries, finalists, rates, config, corpus, plan.final, plan.seeds, FINALIST)
     if plan.seed_block_full:
-        full = Budget(**{**asdict(SEED_FULL), "dev_limit": plan.budget.dev_limit})
+        full = replace(SEED_FULL, dev_limit=plan.budget.dev_limit)
         seed_specs = make_specs([Entry(REFERENCE, block, SEED_RATE)], [0], config, corpus, full)
         groups.append(Group(f"seed's block, full schedule ({full.steps} steps)", seed_specs))
     return groups
