@@ -362,8 +362,7 @@ def _trip(
             frame = rng.choice(REQUEST_FRAMES)
     template = _capitalise_sentences(expand(frame, rng, extra))
     mentions = {"DEP": (names["DEP"], "DEP"), "ARR": (names["ARR"], "ARR"),
-                "VIA": (via.name, None), "VIA2": (via2.name, None),
-                "PERSON": (rng.choice(FIRST_NAMES), None)}  # fmt: skip
+                "VIA": (via.name, None), "VIA2": (via2.name, None)}  # fmt: skip
     return render(template, mentions)
 
 
@@ -406,7 +405,6 @@ def _unaccented(pieces: Sequence[Piece], rng: random.Random) -> list[Piece]:
     return [(strip_accents(text) if label is None or names_too else text, label) for text, label in pieces]
 
 
-NAME_RECASED = 0.3  # texted trips with a person named like a town ("ma collegue nancy me dépose a luneville")
 COMPOUND_TEXTED_SHARE = 0.3  # texted trips between long names: "pont a mousson", "saint valery en caux"
 
 
@@ -457,8 +455,7 @@ def _name_ambiguity(rng: random.Random, pools: _Pools) -> list[Piece]:
         arr = pools.pick(rng, (dep,), pools.ambiguous if ambiguous and rng.random() < 0.3 else None)
     extra["CORE"] = FORWARD_CORES + INVERTED_CORES
     template = expand(rng.choice(NAME_AMBIGUITY_TRIPS), rng, extra)
-    pieces = render(template, {"PERSON": (person, None), "DEP": (dep.name, "DEP"), "ARR": (arr.name, "ARR")})
-    return _case(pieces, rng, texting=0.6) if rng.random() < NAME_RECASED else pieces
+    return render(template, {"PERSON": (person, None), "DEP": (dep.name, "DEP"), "ARR": (arr.name, "ARR")})
 
 
 def _namesake_ends(rng: random.Random, pools: _Pools, namesake: Sequence[Place]) -> tuple[Place, Place]:
