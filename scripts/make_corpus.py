@@ -21,8 +21,11 @@ def main(
     n_train: int = typer.Option(20000, help="Generated training sentences"),
     n_eval: int = typer.Option(600, help="Generated dev and test sentences (each), on unseen places"),
     author_weight: int = typer.Option(3, help="Times each train author's sentence is repeated in training"),
+    author_swaps: int = typer.Option(0, help="Copies of each train author's trip with its places swapped"),
 ) -> None:
-    for name, value in (("--n-train", n_train), ("--n-eval", n_eval), ("--author-weight", author_weight)):
+    for name, value in (
+        ("--n-train", n_train), ("--n-eval", n_eval), ("--author-weight", author_weight), ("--author-swaps", author_swaps)
+    ):
         if value < 0:
             raise typer.BadParameter(f"{name} is {value}; it must be 0 or more")
     if lang not in LANGS:
@@ -42,7 +45,8 @@ def main(
         raise typer.Exit(1)
     try:
         counts = build_corpus(
-            assets, output_dir, lang=lang, seed=seed, n_train=n_train, n_eval=n_eval, author_weight=author_weight
+            assets, output_dir, lang=lang, seed=seed, n_train=n_train, n_eval=n_eval, author_weight=author_weight,
+            author_swaps=author_swaps,
         )
     except AnnotationError as err:
         typer.secho(f"Nothing written: {err}", fg="red", err=True)

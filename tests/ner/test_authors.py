@@ -109,6 +109,21 @@ def test_corpus_holds_train_authors_in_train_and_held_out_authors_apart(tmp_path
     assert not {"Des cars entre Vierzon et Bourges ?", "De Vannes, non, de Lorient à Quimper."} & train_texts
 
 
+def test_train_authors_trips_are_also_told_about_other_places_in_train_only(tmp_path):
+    assets = tmp_path / "assets"
+    (assets / "handwritten").mkdir(parents=True)
+    for name in ("dev", "test"):
+        (assets / "handwritten" / f"{name}.txt").write_text(f"## standard\nDe [Metz](DEP) à [Nancy](ARR) {name}.\n")
+    author_folder(assets, FILES, SPLITS)
+    plain = build_corpus(assets, tmp_path / "plain", n_train=20, n_eval=5, author_weight=1)
+    counts = build_corpus(assets, tmp_path / "corpus", n_train=20, n_eval=5, author_weight=1, author_swaps=2)
+    # a1's one trip (brest → morlaix) twice more with other places; its non-trip and the held-out authors not
+    assert counts["train"]["sentences"] == plain["train"]["sentences"] + 2
+    assert {name: c for name, c in counts.items() if name != "train"} == {
+        name: c for name, c in plain.items() if name != "train"
+    }
+
+
 def test_second_annotation_round_trip_and_disagreements(tmp_path):
     folder = author_folder(tmp_path, FILES, SPLITS)
     first = read_annotated(folder / "a1.txt")

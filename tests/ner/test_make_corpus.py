@@ -53,7 +53,7 @@ def test_another_language_is_refused_saying_the_project_is_french(make_corpus, a
     assert not (tmp_path / "corpus").exists()
 
 
-@pytest.mark.parametrize("option", ["--n-train", "--n-eval", "--author-weight"])
+@pytest.mark.parametrize("option", ["--n-train", "--n-eval", "--author-weight", "--author-swaps"])
 def test_a_negative_count_is_refused(make_corpus, assets, tmp_path, option):
     result = run(make_corpus, assets, tmp_path / "corpus", option, -5)
     assert result.exit_code == 2

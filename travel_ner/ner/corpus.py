@@ -20,6 +20,7 @@ from .annotations import (
     read_annotated,
     to_docbin,
 )
+from .augment import swapped
 from .authors import check_no_duplicates, read_authors
 from .generate import generate
 from .places import split_places
@@ -27,14 +28,17 @@ from .places import split_places
 SPLITS = ("train", "dev", "test", "handwritten_test", "authors_dev", "authors_test")
 
 
-def assemble(assets: Path, seed: int, n_train: int, n_eval: int, author_weight: int = 3) -> dict[str, list[Annotated]]:
+def assemble(
+    assets: Path, seed: int, n_train: int, n_eval: int, author_weight: int = 3, author_swaps: int = 0
+) -> dict[str, list[Annotated]]:
     """The sentences of every split, keyed by the name of the ``.spacy`` file they go to.
 
     Each generated split excludes the sentences already taken, hand-written and
     authors' ones included, so that a short sentence with no place ("Bonjour !")
     cannot land in two splits. The train authors' sentences are repeated
     ``author_weight`` times in training: a few thousand written sentences beside
-    tens of thousands of generated ones.
+    tens of thousands of generated ones; each of their trips is also told
+    ``author_swaps`` times about other training places (``augment``).
     """
     places = split_places(seed=seed)
     handwritten = {name: read_annotated(assets / "handwritten" / f"{name}.txt") for name in ("dev", "test")}
@@ -49,8 +53,10 @@ def assemble(assets: Path, seed: int, n_train: int, n_eval: int, author_weight: 
     for offset, (name, n) in enumerate((("train", n_train), ("dev", n_eval), ("test", n_eval))):
         generated[name] = generate(n, places[name], seed=seed + offset, exclude=taken)
         taken |= {normalise(s.text) for s in generated[name]}
+    nlp = make_tokenizer_nlp()
+    swaps = swapped(authors["train"], places["train"], author_swaps, seed + 3, nlp=nlp, exclude=taken)
     return {
-        "train": generated["train"] + authors["train"] * author_weight,
+        "train": generated["train"] + authors["train"] * author_weight + swaps,
         "dev": generated["dev"] + handwritten["dev"] + authors["dev"],
         "test": generated["test"],
         "handwritten_test": handwritten["test"],
@@ -68,9 +74,10 @@ def build_corpus(
     n_train: int = 20000,
     n_eval: int = 600,
     author_weight: int = 3,
+    author_swaps: int = 0,
 ) -> dict[str, dict[str, int]]:
     """Write ``output_dir/<split>.spacy`` for every split of ``SPLITS``; return sentence and label counts."""
-    splits = assemble(assets, seed, n_train, n_eval, author_weight)
+    splits = assemble(assets, seed, n_train, n_eval, author_weight, author_swaps)
     check_no_leakage(splits)
     nlp = make_tokenizer_nlp(lang)
     # Only the held-out splits are scored by category, tag and author.

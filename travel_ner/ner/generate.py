@@ -111,7 +111,7 @@ SAINT_VARIANTS: dict[str, Options] = _TABLES["SAINT_VARIANTS"]
 
 _PREPOSITION_END = re.compile(r"(|.*[ '])(de|à)", re.IGNORECASE)
 _CONTRACTED = {("de", "Le"): "du", ("de", "Les"): "des", ("à", "Le"): "au", ("à", "Les"): "aux"}
-_VOWELS = "aeiouyâàäéèêëîïôöûüœ"
+VOWELS = "aeiouyâàäéèêëîïôöûüœ"
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _ONE_LETTER_END = re.compile(r"(?:^|\W)\w$")
 
@@ -185,7 +185,7 @@ class _Pools:
 
 
 def _elides(place: Place) -> bool:
-    return not place.article and place.name[0].lower() in _VOWELS
+    return not place.article and place.name[0].lower() in VOWELS
 
 
 def expand(template: str, rng: random.Random, extra: Mapping[str, tuple[Option, ...]] | None = None) -> str:
@@ -218,7 +218,7 @@ def attach(preposition: str, name: str) -> tuple[str, str]:
         contracted = _CONTRACTED.get((word.lower(), article.capitalize()))
         if contracted:
             return f"{head}{contracted.capitalize() if word[0].isupper() else contracted} ", core
-        if word.lower() == "de" and not article and core[0].lower() in _VOWELS:
+        if word.lower() == "de" and not article and core[0].lower() in VOWELS:
             return f"{head}{word[0]}'", name
     return f"{preposition} ", name
 
