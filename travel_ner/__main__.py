@@ -78,6 +78,9 @@ def evaluate(
     model: Path = typer.Argument(..., help="Trained pipeline, e.g. training/model-best"),
     annotated: list[Path] = typer.Argument(..., help="Files of annotated sentences in the assets/ format"),
     resolve: Optional[str] = typer.Option(None, help="Override the pipeline's trip_filter resolve mode: strict, last or order"),
+    complete: Optional[bool] = typer.Option(
+        None, "--complete/--no-complete", help="Override whether the pipeline's trip_filter completes a lone end"
+    ),
 ) -> None:
     """Score a pipeline on your own annotated sentences: entity P/R/F and sentence accuracy by category and tag.
 
@@ -103,8 +106,12 @@ def evaluate(
             fail(f"{path} holds no sentence (only blank, comment or '##' header lines): nothing to score")
         sentences += read
     nlp = load_trained(model)
-    if resolve is not None and "trip_filter" in nlp.pipe_names:
-        nlp.get_pipe("trip_filter").resolve = resolve
+    if "trip_filter" in nlp.pipe_names:
+        trip_filter = nlp.get_pipe("trip_filter")
+        if resolve is not None:
+            trip_filter.resolve = resolve
+        if complete is not None:
+            trip_filter.complete = complete
     try:
         gold = [to_doc(nlp, sentence) for sentence in sentences]
     except AnnotationError as err:

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from travel_ner.ner.annotations import Annotated, normalise, parse_markup
-from travel_ner.ner.augment import PlaceSwapper, place_key, swapped
+from travel_ner.ner.augment import PlaceSwapper, swapped
 from travel_ner.ner.places import Place
 
 POOL = (
@@ -30,11 +30,6 @@ def ends(s: Annotated) -> list[str]:
 @pytest.fixture(scope="module")
 def swapper(tokenizer_nlp):
     return PlaceSwapper(POOL, tokenizer_nlp)
-
-
-def test_place_key_ignores_case_accents_hyphens_and_apostrophes():
-    assert place_key("Saint-Rémy-de-Provence") == place_key("saint remy de provence") == "saint remy de provence"
-    assert place_key("L'Isle-Adam") == "l isle adam"
 
 
 def test_a_swapped_trip_keeps_the_writers_words_and_style_around_other_places(swapper):

@@ -12,6 +12,7 @@ from travel_ner.ner.places import (
     ambiguous_first_names,
     communes,
     gazetteer,
+    place_key,
     split_article,
     split_places,
 )
@@ -72,3 +73,8 @@ def test_ambiguous_first_names_are_communes():
     names = ambiguous_first_names()
     assert {"Albert", "Nancy", "Lourdes", "Orange", "Paris", "Laval", "Vienne", "Valence"} <= set(names)
     assert "Florence" not in names and "Victor" not in names
+
+
+def test_place_key_ignores_case_accents_hyphens_and_apostrophes():
+    assert place_key("Saint-Rémy-de-Provence") == place_key("saint remy de provence") == "saint remy de provence"
+    assert place_key("L'Isle-Adam") == place_key("l’isle adam") == "l isle adam"

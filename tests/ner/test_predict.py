@@ -74,6 +74,55 @@ def test_trip_filter_resolving_to_the_last_of_each_label_or_in_order(nlp, text, 
         assert [(ent.text, ent.label_) for ent in doc.ents] == kept, mode
 
 
+def with_ents(tokenizer_nlp, text, *ents):
+    """``text`` tokenized, with the entities ``(name, label)`` set where the name first occurs."""
+    doc = tokenizer_nlp.make_doc(text)
+    spans = []
+    for name, label in ents:
+        start = text.index(name)
+        spans.append(doc.char_span(start, start + len(name), label=label))
+    doc.ents = spans
+    return doc
+
+
+@pytest.mark.parametrize(
+    "text, found, completed",
+    [
+        # A missing departure is the first known place before or after the lone end, a missing arrival the last.
+        ("gueret depuis aubusson cest possible", ("aubusson", "DEP"), [("gueret", "ARR"), ("aubusson", "DEP")]),
+        ("uzès samedi en partant d'avignon", ("avignon", "DEP"), [("uzès", "ARR"), ("avignon", "DEP")]),
+        ("je pars de épinal pour rambervillers, ah non bruyères", ("épinal", "DEP"), [("épinal", "DEP"), ("bruyères", "ARR")]),
+        ("Ussel ce soir au depart de Tulle", ("Ussel", "ARR"), [("Ussel", "ARR"), ("Tulle", "DEP")]),
+        # Names whole, as written or without accents and hyphens, stations included.
+        ("de saint remy de provence a Avignon", ("Avignon", "ARR"), [("saint remy de provence", "DEP"), ("Avignon", "ARR")]),
+        ("de Lyon Part-Dieu vers Grenoble", ("Grenoble", "ARR"), [("Lyon Part-Dieu", "DEP"), ("Grenoble", "ARR")]),
+        # No other known place, or only the end's own name again: nothing is invented, the lone end goes.
+        ("un billet pour Lyon demain", ("Lyon", "ARR"), []),
+        ("de Lyon, oui Lyon", ("Lyon", "DEP"), []),
+        ("de Charlevile a Reims", ("Reims", "ARR"), []),
+    ],
+)
+def test_trip_filter_completes_a_lone_end_with_a_known_place(tokenizer_nlp, text, found, completed):
+    doc = TripFilter("order", complete=True)(with_ents(tokenizer_nlp, text, found))
+    assert sorted((ent.text, ent.label_) for ent in doc.ents) == sorted(completed)
+    assert extract_trip(doc) == (Trip(*(dict((l, t) for t, l in completed)[k] for k in ("DEP", "ARR"))) if completed else None)
+
+
+def test_trip_filter_completes_nothing_unless_asked_and_only_a_lone_end(tokenizer_nlp):
+    text = "gueret depuis aubusson cest possible"
+    assert TripFilter("order")(with_ents(tokenizer_nlp, text, ("aubusson", "DEP"))).ents == ()
+    assert TripFilter("order", complete=True)(with_ents(tokenizer_nlp, text)).ents == ()  # nothing found: no trip
+    two = TripFilter("order", complete=True)(with_ents(tokenizer_nlp, "de Brest à Morlaix via Rennes", ("Brest", "DEP"), ("Morlaix", "ARR")))
+    assert [ent.text for ent in two.ents] == ["Brest", "Morlaix"]
+
+
+def test_trip_filter_refuses_a_complete_setting_that_is_no_boolean():
+    """spaCy checks the factory's annotation: the error names the component, the setting and the value."""
+    pipeline = spacy.blank("fr")
+    with pytest.raises(ValueError, match=r"trip_filter -> complete\tat root: 'yes' is not <class 'bool'>"):
+        pipeline.add_pipe("trip_filter", config={"complete": "yes"})
+
+
 def test_trip_filter_refuses_an_unknown_resolve_mode():
     pipeline = spacy.blank("fr")
     with pytest.raises(ValueError, match=r"\[components.trip_filter\] resolve = 'first'; allowed: strict, last, order"):
@@ -285,3 +334,13 @@ def test_cli_evaluate_scores_author_files_per_author_with_a_resolve_mode(filtere
         assert f"sentence accuracy: {accuracy}" in result.output and f"a1                {a1}  (n=1)" in result.output
     result = CliRunner().invoke(app, ["evaluate", str(filtered_model_dir), *files, "--resolve", "first"])
     assert result.exit_code == 2 and "--resolve 'first'; allowed: strict, last, order" in result.output
+
+
+def test_cli_evaluate_can_switch_the_completion_of_a_lone_end(filtered_model_dir, tmp_path):
+    """The toy tagger reads only "de Capitalised": the arrival of this bare route comes from completion."""
+    path = tmp_path / "a.txt"
+    path.write_text("## bare\nbillet de [Brest](DEP) [Morlaix](ARR)\n", encoding="utf-8")
+    for flag, accuracy in (("--no-complete", "0.000"), ("--complete", "1.000")):
+        result = CliRunner().invoke(app, ["evaluate", str(filtered_model_dir), str(path), flag])
+        assert result.exit_code == 0, result.output
+        assert f"sentence accuracy: {accuracy}" in result.output, flag

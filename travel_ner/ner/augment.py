@@ -23,13 +23,8 @@ from typing import Collection, Sequence
 from spacy.language import Language
 
 from .annotations import Annotated, normalise
-from .generate import VOWELS, popularity, strip_accents
-from .places import Place, gazetteer, split_article
-
-
-def place_key(name: str) -> str:
-    """``"Saint-Rémy-de-Provence"``, ``"saint remy de provence"`` → the same key."""
-    return " ".join(re.sub(r"[-'’]", " ", strip_accents(name).casefold()).split())
+from .generate import VOWELS, popularity
+from .places import Place, gazetteer, place_key, split_article, strip_accents
 
 
 def _fit(name: str) -> tuple[str, bool]:

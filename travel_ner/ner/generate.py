@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate
@@ -37,7 +36,7 @@ from spacy.lang.fr.tokenizer_exceptions import TOKEN_MATCH as FRENCH_TOKEN_MATCH
 
 from travel_ner.ner.annotations import Annotated, normalise
 from travel_ner.ner.generator_tables import SLOT, load_tables
-from travel_ner.ner.places import FIRST_NAMES, Place, split_article
+from travel_ner.ner.places import FIRST_NAMES, Place, split_article, strip_accents
 
 Option = str | Callable[[random.Random], str]
 Options = tuple[str, ...]
@@ -250,11 +249,6 @@ def to_annotated(pieces: Sequence[Piece], category: str, source: str = "generate
             spans.append((len(text), len(text) + len(piece), label))
         text += piece
     return Annotated(text, tuple(spans), category, source)
-
-
-def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 def misspell(word: str, rng: random.Random) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -129,6 +130,16 @@ def split_article(name: str) -> tuple[str, str]:
         if name.startswith(article + sep) and len(name) > len(article) + len(sep):
             return article, name[len(article) + len(sep) :]
     return "", name
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+def place_key(name: str) -> str:
+    """``"Saint-Rémy-de-Provence"``, ``"saint remy de provence"`` → the same key: how a name is looked up."""
+    return " ".join(re.sub(r"[-'’]", " ", strip_accents(name).casefold()).split())
 
 
 def communes(min_population: int = MIN_POPULATION) -> tuple[Place, ...]:

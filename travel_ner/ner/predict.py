@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Optional, Sequence, TextIO
 
@@ -21,6 +22,7 @@ from spacy.tokens import Doc, Span
 from tqdm import tqdm
 
 from ..files import write_atomic
+from .places import gazetteer, place_key
 
 INVALID = "INVALID"
 #: The path that stands for standard input (as ``--input``) or standard output (as ``--output``).
@@ -29,6 +31,8 @@ STDIO = Path("-")
 LARGE_INPUT = 5_000
 #: Sentences a worker process answers per task, when there are several.
 CHUNK = 500
+#: The most tokens a place name may span when ``trip_filter`` looks one up ("Saint-Rémy-de-Provence" is 1).
+NAME_TOKENS = 8
 
 
 class InputError(ValueError):
@@ -65,11 +69,11 @@ def extract_trip(doc: Doc) -> Optional[Trip]:
 RESOLVE_MODES = ("strict", "last", "order")
 
 
-@Language.factory("trip_filter", default_config={"resolve": "strict"})
-def make_trip_filter(nlp: Language, name: str, resolve: str) -> "TripFilter":
+@Language.factory("trip_filter", default_config={"resolve": "strict", "complete": False})
+def make_trip_filter(nlp: Language, name: str, resolve: str, complete: bool) -> "TripFilter":
     if resolve not in RESOLVE_MODES:
         raise ValueError(f"[components.{name}] resolve = {resolve!r}; allowed: {', '.join(RESOLVE_MODES)}")
-    return TripFilter(resolve)
+    return TripFilter(resolve, complete)
 
 
 class TripFilter:
@@ -82,10 +86,16 @@ class TripFilter:
     ``"last"``, except where the NER gave every place it found the same label: then the
     first is the departure and the last the arrival, as a writer who tells a situation
     names them ("fin de garde à Remiremont, rdv à Vittel à 9h").
+
+    With ``complete``, a lone end is paired with a place of the gazetteer named in the
+    sentence (the first before it for a missing departure, the last for a missing
+    arrival): the NER often finds one end of a trip written as it never read one
+    ("gueret depuis aubusson"), and the other name is a known commune or station.
     """
 
-    def __init__(self, resolve: str = "strict"):
+    def __init__(self, resolve: str = "strict", complete: bool = False):
         self.resolve = resolve
+        self.complete = complete
 
     def __call__(self, doc: Doc) -> Doc:
         ents = doc.ents
@@ -94,12 +104,51 @@ class TripFilter:
         elif self.resolve in ("last", "order") and ents:
             last = {ent.label_: ent for ent in ents}
             doc.set_ents(sorted(last.values(), key=lambda ent: ent.start), default="outside")
+        if self.complete and len(doc.ents) == 1:
+            other = other_end(doc, doc.ents[0])
+            if other is not None:
+                doc.set_ents(sorted((doc.ents[0], other), key=lambda ent: ent.start), default="outside")
         if doc.ents and extract_trip(doc) is None:
             doc.set_ents([], default="outside")
         return doc
 
 
 trip_filter = TripFilter("strict")
+
+
+@lru_cache(maxsize=1)
+def _place_index() -> tuple[frozenset[str], frozenset[str]]:
+    """The gazetteer's names as ``place_key``s, and the first words of those names."""
+    keys = frozenset(place_key(place.name) for place in gazetteer())
+    return keys, frozenset(key.split()[0] for key in keys)
+
+
+def other_end(doc: Doc, end: Span) -> Optional[Span]:
+    """The known place to pair with ``end``, labelled with the other label, or ``None``.
+
+    Names are matched longest first over at most ``NAME_TOKENS`` tokens, as written or
+    without case, accents and hyphens; ``end``'s own name does not count.
+    """
+    keys, first_words = _place_index()
+    words = [place_key(token.text) for token in doc]
+    own = place_key(end.text)
+    found = []
+    i = 0
+    while i < len(doc):
+        stop = i + 1
+        if words[i] in first_words and not end.start <= i < end.end:
+            for j in range(min(len(doc), i + NAME_TOKENS, end.start if i < end.start else len(doc)), i, -1):
+                key = " ".join(word for word in words[i:j] if word)
+                if key in keys and key != own:
+                    found.append((i, j))
+                    stop = j
+                    break
+        i = stop
+    if not found:
+        return None
+    label = "ARR" if end.label_ == "DEP" else "DEP"
+    start, stop = found[0] if label == "DEP" else found[-1]
+    return Span(doc, start, stop, label)
 
 
 def predict_texts(
