@@ -24,6 +24,16 @@ def author_folder(tmp_path, files, splits):
     return folder
 
 
+def project_assets(tmp_path, files):
+    """An assets/ folder: two one-sentence hand-written files and ``files`` as authors split by ``SPLITS``."""
+    assets = tmp_path / "assets"
+    (assets / "handwritten").mkdir(parents=True)
+    for name in ("dev", "test"):
+        (assets / "handwritten" / f"{name}.txt").write_text(f"## standard\nDe [Metz](DEP) à [Nancy](ARR) {name}.\n")
+    author_folder(assets, files, SPLITS)
+    return assets
+
+
 FILES = {
     "a1": "# Brief: lycéenne\n## request texting\nslt un train de [brest](DEP) a [morlaix](ARR) stp\n## not_request\nil pleut a brest\n",
     "a2": "# Brief: retraité\n## entre\nDes cars entre [Vierzon](DEP) et [Bourges](ARR) ?\n",
@@ -79,11 +89,7 @@ def test_bad_splits_file_names_the_line(tmp_path):
 
 
 def test_a_bad_author_file_writes_no_corpus(tmp_path):
-    assets = tmp_path / "assets"
-    (assets / "handwritten").mkdir(parents=True)
-    for name in ("dev", "test"):
-        (assets / "handwritten" / f"{name}.txt").write_text(f"## standard\nDe [Metz](DEP) à [Nancy](ARR) {name}.\n")
-    author_folder(assets, {**FILES, "a2": "## entre\nentre [Vierzon(DEP) et Bourges\n"}, SPLITS)
+    assets = project_assets(tmp_path, {**FILES, "a2": "## entre\nentre [Vierzon(DEP) et Bourges\n"})
     with pytest.raises(AnnotationError, match="a2.txt:2: malformed"):
         build_corpus(assets, tmp_path / "corpus", n_train=20, n_eval=5)
     assert not (tmp_path / "corpus").exists()
@@ -92,11 +98,7 @@ def test_a_bad_author_file_writes_no_corpus(tmp_path):
 def test_corpus_holds_train_authors_in_train_and_held_out_authors_apart(tmp_path, tokenizer_nlp):
     from spacy.tokens import DocBin
 
-    assets = tmp_path / "assets"
-    (assets / "handwritten").mkdir(parents=True)
-    for name in ("dev", "test"):
-        (assets / "handwritten" / f"{name}.txt").write_text(f"## standard\nDe [Metz](DEP) à [Nancy](ARR) {name}.\n")
-    author_folder(assets, FILES, SPLITS)
+    assets = project_assets(tmp_path, FILES)
     counts = build_corpus(assets, tmp_path / "corpus", n_train=20, n_eval=5, author_weight=3)
     assert counts["train"]["sentences"] == 20 + 3 * 2
     assert counts["authors_dev"]["sentences"] == 1 and counts["authors_test"]["sentences"] == 1
@@ -110,11 +112,7 @@ def test_corpus_holds_train_authors_in_train_and_held_out_authors_apart(tmp_path
 
 
 def test_train_authors_trips_are_also_told_about_other_places_in_train_only(tmp_path):
-    assets = tmp_path / "assets"
-    (assets / "handwritten").mkdir(parents=True)
-    for name in ("dev", "test"):
-        (assets / "handwritten" / f"{name}.txt").write_text(f"## standard\nDe [Metz](DEP) à [Nancy](ARR) {name}.\n")
-    author_folder(assets, FILES, SPLITS)
+    assets = project_assets(tmp_path, FILES)
     plain = build_corpus(assets, tmp_path / "plain", n_train=20, n_eval=5, author_weight=1)
     counts = build_corpus(assets, tmp_path / "corpus", n_train=20, n_eval=5, author_weight=1, author_swaps=2)
     # a1's one trip (brest → morlaix) twice more with other places; its non-trip and the held-out authors not
