@@ -9,6 +9,9 @@ Everything is converted and checked before the first file is written.
 from __future__ import annotations
 
 from pathlib import Path
+
+from spacy.language import Language
+
 from .annotations import (
     LABELS,
     Annotated,
@@ -29,7 +32,13 @@ SPLITS = ("train", "dev", "test", "handwritten_test", "authors_dev", "authors_te
 
 
 def assemble(
-    assets: Path, seed: int, n_train: int, n_eval: int, author_weight: int = 3, author_swaps: int = 0
+    assets: Path,
+    seed: int,
+    n_train: int,
+    n_eval: int,
+    author_weight: int = 3,
+    author_swaps: int = 0,
+    nlp: Language | None = None,
 ) -> dict[str, list[Annotated]]:
     """The sentences of every split, keyed by the name of the ``.spacy`` file they go to.
 
@@ -38,7 +47,8 @@ def assemble(
     cannot land in two splits. The train authors' sentences are repeated
     ``author_weight`` times in training: a few thousand written sentences beside
     tens of thousands of generated ones; each of their trips is also told
-    ``author_swaps`` times about other training places (``augment``).
+    ``author_swaps`` times about other training places (``augment``), checked against
+    the tokenizer of ``nlp`` (the project's French one by default).
     """
     places = split_places(seed=seed)
     handwritten = {name: read_annotated(assets / "handwritten" / f"{name}.txt") for name in ("dev", "test")}
@@ -53,7 +63,7 @@ def assemble(
     for offset, (name, n) in enumerate((("train", n_train), ("dev", n_eval), ("test", n_eval))):
         generated[name] = generate(n, places[name], seed=seed + offset, exclude=taken)
         taken |= {normalise(s.text) for s in generated[name]}
-    nlp = make_tokenizer_nlp()
+    nlp = nlp or make_tokenizer_nlp()
     swaps = swapped(authors["train"], places["train"], author_swaps, seed + 3, nlp=nlp, exclude=taken)
     return {
         "train": generated["train"] + authors["train"] * author_weight + swaps,
@@ -77,9 +87,9 @@ def build_corpus(
     author_swaps: int = 0,
 ) -> dict[str, dict[str, int]]:
     """Write ``output_dir/<split>.spacy`` for every split of ``SPLITS``; return sentence and label counts."""
-    splits = assemble(assets, seed, n_train, n_eval, author_weight, author_swaps)
-    check_no_leakage(splits)
     nlp = make_tokenizer_nlp(lang)
+    splits = assemble(assets, seed, n_train, n_eval, author_weight, author_swaps, nlp)
+    check_no_leakage(splits)
     # Only the held-out splits are scored by category, tag and author.
     docbins = {name: to_docbin(nlp, sentences, metadata=name != "train") for name, sentences in splits.items()}
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -88,7 +88,7 @@ class TripFilter:
     names them ("fin de garde à Remiremont, rdv à Vittel à 9h").
 
     With ``complete``, a lone end is paired with a place of the gazetteer named in the
-    sentence (the first before it for a missing departure, the last for a missing
+    sentence (the first one named for a missing departure, the last for a missing
     arrival): the NER often finds one end of a trip written as it never read one
     ("gueret depuis aubusson"), and the other name is a known commune or station.
     """
