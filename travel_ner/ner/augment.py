@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, replace
-from itertools import accumulate
+from dataclasses import replace
 from typing import Collection, Sequence
 
 from spacy.language import Language
 
 from .annotations import Annotated, normalise
-from .generate import VOWELS, popularity
-from .places import Place, gazetteer, place_key, split_article, strip_accents
+from .generate import VOWELS, Pool
+from .places import Place, known_places, place_key, split_article, strip_accents
 
 
 def _fit(name: str) -> tuple[str, bool]:
@@ -33,25 +32,15 @@ def _fit(name: str) -> tuple[str, bool]:
     return article.casefold(), core[:1].casefold() in VOWELS
 
 
-@dataclass(frozen=True)
-class _Choices:
-    places: tuple[Place, ...]
-    cum_weights: tuple[float, ...]
-
-
 class PlaceSwapper:
     """Draws, for a span, a training place that can stand where it stands, by popularity."""
 
     def __init__(self, places: Sequence[Place], nlp: Language):
         self.nlp = nlp
-        self.known = {place_key(p.name): p for p in gazetteer()}
         groups: dict[tuple[str, bool, bool], list[Place]] = {}
         for place in places:
             groups.setdefault((*_fit(place.name), place.is_station), []).append(place)
-        self.groups = {
-            key: _Choices(tuple(group), tuple(accumulate(popularity(p) for p in group)))
-            for key, group in groups.items()
-        }
+        self.groups = {key: Pool.of(group) for key, group in groups.items()}
 
     def swap(self, sentence: Annotated, rng: random.Random) -> Annotated | None:
         """``sentence`` with every span replaced by another place, or None where one cannot be."""
@@ -60,14 +49,14 @@ class PlaceSwapper:
         text, cities, new = sentence.text, set(), []
         for start, end, label in sentence.spans:
             written = text[start:end]
-            place = self.known.get(place_key(written))
+            place = known_places().get(place_key(written))
             if place is None or self._repeated(text, start, end):
                 return None
             choices = self.groups.get((*_fit(written), place.is_station))
             if choices is None:
                 return None
             for _ in range(20):
-                other = rng.choices(choices.places, cum_weights=choices.cum_weights)[0]
+                other = choices.draw(rng, weighted=True)
                 if other.city != place.city and other.city not in cities:
                     break
             else:

