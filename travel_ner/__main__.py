@@ -81,18 +81,23 @@ def evaluate(
     complete: Optional[bool] = typer.Option(
         None, "--complete/--no-complete", help="Override whether the pipeline's trip_filter completes a lone end"
     ),
+    threshold: Optional[float] = typer.Option(
+        None, help="Override the TRIP score below which trip_filter answers no trip (0: ignore the textcat)"
+    ),
 ) -> None:
     """Score a pipeline on your own annotated sentences: entity P/R/F and sentence accuracy by category and tag.
 
     Files of an ``authors/`` folder are also scored per author (the file name).
     """
-    from .ner.annotations import AnnotationError, to_doc
+    from .ner.annotations import TRIP, AnnotationError, to_doc
     from .ner.authors import read_any
     from .ner.predict import RESOLVE_MODES
     from .ner.scoring import format_table, score
 
     if resolve is not None and resolve not in RESOLVE_MODES:
         raise typer.BadParameter(f"--resolve {resolve!r}; allowed: {', '.join(RESOLVE_MODES)}")
+    if threshold is not None and not 0.0 <= threshold < 1.0:
+        raise typer.BadParameter(f"--threshold {threshold}; allowed: 0 (ignore the textcat) to below 1")
     check_model(model)
     sentences = []
     for path in annotated:
@@ -112,6 +117,12 @@ def evaluate(
             trip_filter.resolve = resolve
         if complete is not None:
             trip_filter.complete = complete
+        if threshold is not None:
+            if threshold > 0 and not any(TRIP in getattr(pipe, "labels", ()) for _, pipe in nlp.pipeline):
+                raise typer.BadParameter(
+                    f"--threshold {threshold} needs a textcat with the label {TRIP}; {model} has {', '.join(nlp.pipe_names)}"
+                )
+            trip_filter.threshold = threshold
     try:
         gold = [to_doc(nlp, sentence) for sentence in sentences]
     except AnnotationError as err:

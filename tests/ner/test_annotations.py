@@ -80,6 +80,13 @@ def test_doc_keeps_entities_and_category(tokenizer_nlp):
     doc = to_doc(tokenizer_nlp, Annotated(text, spans, "no_markers", "x:1"))
     assert [(e.text, e.label_) for e in doc.ents] == [("Paris", "DEP"), ("Lyon", "ARR")]
     assert doc.user_data["category"] == "no_markers"
+    assert doc.cats == {"TRIP": 1.0, "NO_TRIP": 0.0}
+
+
+def test_doc_of_a_sentence_with_no_trip_is_classed_no_trip(tokenizer_nlp):
+    """What the textcat before trip_filter learns: a sentence naming places but no trip is NO_TRIP."""
+    doc = to_doc(tokenizer_nlp, Annotated("le trajet Brest-Quimper est magnifique", (), "opinion", "x:2"))
+    assert doc.cats == {"TRIP": 0.0, "NO_TRIP": 1.0}
 
 
 def test_same_sentence_in_train_and_test_is_refused():

@@ -116,6 +116,33 @@ def test_trip_filter_completes_nothing_unless_asked_and_only_a_lone_end(tokenize
     assert [ent.text for ent in two.ents] == ["Brest", "Morlaix"]
 
 
+@pytest.mark.parametrize("score, kept", [(0.49, []), (0.5, ["Sète", "Nîmes"]), (0.9, ["Sète", "Nîmes"])])
+def test_trip_filter_clears_a_sentence_the_textcat_scores_below_its_threshold(tokenizer_nlp, score, kept):
+    doc = with_ents(tokenizer_nlp, "on prenait le train de Sète à Nîmes", ("Sète", "DEP"), ("Nîmes", "ARR"))
+    doc.cats = {"TRIP": score, "NO_TRIP": 1 - score}
+    assert [ent.text for ent in TripFilter("order", threshold=0.5)(doc).ents] == kept
+
+
+def test_trip_filter_with_a_threshold_also_stops_the_completion(tokenizer_nlp):
+    doc = with_ents(tokenizer_nlp, "gueret depuis aubusson cest joli", ("aubusson", "DEP"))
+    doc.cats = {"TRIP": 0.2, "NO_TRIP": 0.8}
+    assert TripFilter("order", complete=True, threshold=0.5)(doc).ents == ()
+
+
+def test_trip_filter_with_a_threshold_needs_a_textcat_before_it(tokenizer_nlp):
+    doc = with_ents(tokenizer_nlp, "de Sète à Nîmes", ("Sète", "DEP"), ("Nîmes", "ARR"))
+    with pytest.raises(ValueError, match="trip_filter threshold = 0.5 needs a textcat with the label TRIP before it"):
+        TripFilter("order", threshold=0.5)(doc)
+    assert [ent.text for ent in TripFilter("order")(doc).ents] == ["Sète", "Nîmes"]  # no threshold: no textcat needed
+
+
+@pytest.mark.parametrize("threshold", [-0.1, 1.0, 2.0])
+def test_trip_filter_refuses_a_threshold_out_of_range(threshold):
+    pipeline = spacy.blank("fr")
+    with pytest.raises(ValueError, match=rf"\[components.trip_filter\] threshold = {threshold}; allowed: 0 \(no textcat\) to below 1"):
+        pipeline.add_pipe("trip_filter", config={"threshold": threshold})
+
+
 def test_trip_filter_refuses_a_complete_setting_that_is_no_boolean():
     """spaCy checks the factory's annotation: the error names the component, the setting and the value."""
     pipeline = spacy.blank("fr")
@@ -334,6 +361,20 @@ def test_cli_evaluate_scores_author_files_per_author_with_a_resolve_mode(filtere
         assert f"sentence accuracy: {accuracy}" in result.output and f"a1                {a1}  (n=1)" in result.output
     result = CliRunner().invoke(app, ["evaluate", str(filtered_model_dir), *files, "--resolve", "first"])
     assert result.exit_code == 2 and "--resolve 'first'; allowed: strict, last, order" in result.output
+
+
+def test_cli_evaluate_can_switch_the_textcat_gate(gated_model_dir, filtered_model_dir, tmp_path):
+    """The toy classifier scores a "souvenir" no trip: with the gate its two towns are no answer, as annotated."""
+    path = tmp_path / "a.txt"
+    path.write_text("## story\nun souvenir de Brest à Morlaix\n## request\nde [Brest](DEP) à [Nantes](ARR)\n", encoding="utf-8")
+    for extra, accuracy in (([], "1.000"), (["--threshold", "0"], "0.500")):
+        result = CliRunner().invoke(app, ["evaluate", str(gated_model_dir), str(path), *extra])
+        assert result.exit_code == 0, result.output
+        assert f"sentence accuracy: {accuracy}" in result.output, extra
+    result = CliRunner().invoke(app, ["evaluate", str(gated_model_dir), str(path), "--threshold", "1.5"])
+    assert result.exit_code == 2 and "--threshold 1.5; allowed: 0 (ignore the textcat) to below 1" in result.output
+    result = CliRunner().invoke(app, ["evaluate", str(filtered_model_dir), str(path), "--threshold", "0.5"])
+    assert result.exit_code == 2 and "--threshold 0.5 needs a textcat with the label TRIP" in result.output
 
 
 def test_cli_evaluate_can_switch_the_completion_of_a_lone_end(filtered_model_dir, tmp_path):

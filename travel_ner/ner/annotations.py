@@ -18,6 +18,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 LABELS = ("DEP", "ARR")
+#: The sentence classes a ``textcat`` learns before ``trip_filter``: a trip is annotated (both ends) or not.
+TRIP, NO_TRIP = "TRIP", "NO_TRIP"
 # The families that tag the sentences of assets/authors (see assets/README.md).
 AUTHOR_TAGS = (
     "request", "inverted", "entre", "bare", "person", "correction", "stops", "situation", "not_request",
@@ -130,7 +132,7 @@ def make_tokenizer_nlp(lang: str = "fr") -> Language:
 
 
 def to_doc(nlp: Language, sentence: Annotated) -> Doc:
-    """Tokenize ``sentence`` and set its entities, refusing spans off token boundaries or overlapping."""
+    """Tokenize ``sentence`` and set its entities and trip class, refusing spans off token boundaries or overlapping."""
     doc = nlp.make_doc(sentence.text)
     ents = []
     for start, end, label in sentence.spans:
@@ -147,6 +149,7 @@ def to_doc(nlp: Language, sentence: Annotated) -> Doc:
             )
         ents.append(span)
     doc.ents = ents
+    doc.cats = {TRIP: float(sentence.is_trip), NO_TRIP: float(not sentence.is_trip)}
     doc.user_data["category"] = sentence.category
     doc.user_data["tags"] = tuple(sentence.tags or (sentence.category,))
     if sentence.author:

@@ -22,7 +22,8 @@ from spacy.tokens import Doc, Span
 from tqdm import tqdm
 
 from ..files import write_atomic
-from .places import gazetteer, place_key
+from .annotations import TRIP
+from .places import known_places, place_key
 
 INVALID = "INVALID"
 #: The path that stands for standard input (as ``--input``) or standard output (as ``--output``).
@@ -69,11 +70,13 @@ def extract_trip(doc: Doc) -> Optional[Trip]:
 RESOLVE_MODES = ("strict", "last", "order")
 
 
-@Language.factory("trip_filter", default_config={"resolve": "strict", "complete": False})
-def make_trip_filter(nlp: Language, name: str, resolve: str, complete: bool) -> "TripFilter":
+@Language.factory("trip_filter", default_config={"resolve": "strict", "complete": False, "threshold": 0.0})
+def make_trip_filter(nlp: Language, name: str, resolve: str, complete: bool, threshold: float) -> "TripFilter":
     if resolve not in RESOLVE_MODES:
         raise ValueError(f"[components.{name}] resolve = {resolve!r}; allowed: {', '.join(RESOLVE_MODES)}")
-    return TripFilter(resolve, complete)
+    if not 0.0 <= threshold < 1.0:
+        raise ValueError(f"[components.{name}] threshold = {threshold!r}; allowed: 0 (no textcat) to below 1")
+    return TripFilter(resolve, complete, threshold)
 
 
 class TripFilter:
@@ -91,13 +94,28 @@ class TripFilter:
     sentence (the first one named for a missing departure, the last for a missing
     arrival): the NER often finds one end of a trip written as it never read one
     ("gueret depuis aubusson"), and the other name is a known commune or station.
+
+    With a ``threshold`` above 0, a ``textcat`` earlier in the pipeline must have scored
+    the sentence ``TRIP``: below the threshold it has no trip. The classifier reads the
+    whole sentence, where the NER sees a few words around each place, and so knows a
+    story, an opinion or a thank-you that names two towns ("quand j'étais petit on
+    prenait le train de Sète à Nîmes").
     """
 
-    def __init__(self, resolve: str = "strict", complete: bool = False):
+    def __init__(self, resolve: str = "strict", complete: bool = False, threshold: float = 0.0):
         self.resolve = resolve
         self.complete = complete
+        self.threshold = threshold
 
     def __call__(self, doc: Doc) -> Doc:
+        if self.threshold > 0:
+            if TRIP not in doc.cats:
+                raise ValueError(
+                    f"trip_filter threshold = {self.threshold} needs a textcat with the label {TRIP} before it in the pipeline"
+                )
+            if doc.cats[TRIP] < self.threshold:
+                doc.set_ents([], default="outside")
+                return doc
         ents = doc.ents
         if self.resolve == "order" and len(ents) > 1 and len({ent.label_ for ent in ents}) == 1:
             doc.set_ents([Span(doc, ents[0].start, ents[0].end, "DEP"), Span(doc, ents[-1].start, ents[-1].end, "ARR")])
@@ -119,7 +137,7 @@ trip_filter = TripFilter("strict")
 @lru_cache(maxsize=1)
 def _place_index() -> tuple[frozenset[str], frozenset[str]]:
     """The gazetteer's names as ``place_key``s, and the first words of those names."""
-    keys = frozenset(place_key(place.name) for place in gazetteer())
+    keys = frozenset(known_places())
     return keys, frozenset(key.split()[0] for key in keys)
 
 
