@@ -24,6 +24,14 @@ def test_each_wrong_answer_gets_its_kind(tokenizer_nlp, gold, raw, kind):
     assert kind_of(doc(tokenizer_nlp, gold), doc(tokenizer_nlp, raw), answer_is_right=False) == kind
 
 
+def test_a_trip_the_textcat_scored_below_the_threshold_is_its_own_kind(tokenizer_nlp):
+    gold = doc(tokenizer_nlp, "de [Agen](DEP) à [Pau](ARR)")
+    raw = doc(tokenizer_nlp, "de [Agen](DEP) à [Pau](ARR)")
+    raw.cats = {"TRIP": 0.2, "NO_TRIP": 0.8}
+    assert kind_of(gold, raw, answer_is_right=False, threshold=0.5) == "trip taken for a non-request by the textcat"
+    assert kind_of(gold, raw, answer_is_right=False, threshold=0.1) == "another place taken for an end"
+
+
 def test_right_answers_have_no_kind(tokenizer_nlp):
     gold = doc(tokenizer_nlp, "de [Agen](DEP) à [Pau](ARR)")
     assert kind_of(gold, gold, answer_is_right=True) is None

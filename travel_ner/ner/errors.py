@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .annotations import TRIP
 from .predict import extract_trip
 
 
@@ -33,8 +34,9 @@ def describe(doc: Doc) -> str:
     return ", ".join(f"{ent.text} ({ent.label_})" for ent in doc.ents) or "nothing"
 
 
-def kind_of(gold: Doc, raw: Doc, answer_is_right: bool) -> str | None:
-    """The kind of mistake of ``raw`` (the NER's entities before ``trip_filter``), or None when right."""
+def kind_of(gold: Doc, raw: Doc, answer_is_right: bool, threshold: float = 0.0) -> str | None:
+    """The kind of mistake of ``raw`` (the NER's entities and textcat's scores before ``trip_filter``,
+    whose ``threshold`` it was), or None when right."""
     if answer_is_right:
         return None
     gold_trip, found = extract_trip(gold), {ent.label_: [] for ent in raw.ents}
@@ -42,6 +44,8 @@ def kind_of(gold: Doc, raw: Doc, answer_is_right: bool) -> str | None:
         found[ent.label_].append(ent)
     if gold_trip is None:
         return "trip found in a non-request"
+    if threshold > 0 and raw.cats.get(TRIP, 1.0) < threshold:
+        return "trip taken for a non-request by the textcat"
     if not raw.ents:
         return "nothing found"
     counts = sorted(len(found.get(label, [])) for label in ("DEP", "ARR"))
@@ -64,11 +68,12 @@ def find_mistakes(nlp: Language, gold_docs: Sequence[Doc]) -> list[Mistake]:
     """Run ``nlp`` on the texts, with and without ``trip_filter``, and classify each wrong answer."""
     texts = [doc.text for doc in gold_docs]
     answers = list(nlp.pipe(texts))
+    threshold = nlp.get_pipe("trip_filter").threshold if "trip_filter" in nlp.pipe_names else 0.0
     with nlp.select_pipes(disable=[name for name in nlp.pipe_names if name == "trip_filter"]):
         raws = list(nlp.pipe(texts))
     mistakes = []
     for gold, answer, raw in zip(gold_docs, answers, raws):
-        kind = kind_of(gold, raw, extract_trip(answer) == extract_trip(gold))
+        kind = kind_of(gold, raw, extract_trip(answer) == extract_trip(gold), threshold)
         if kind is not None:
             tags = tuple(gold.user_data.get("tags", (gold.user_data.get("category", "all"),)))
             mistakes.append(Mistake(kind, tags, gold.text, describe(gold), describe(raw)))
