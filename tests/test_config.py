@@ -30,9 +30,12 @@ def test_optimizer_block_is_the_reference_value_for_value(config):
     assert config["training"]["optimizer"] == REFERENCE_OPTIMIZER
 
 
-def test_config_resolves_to_a_french_tok2vec_ner_pipeline(config):
+def test_config_resolves_to_a_french_tok2vec_ner_textcat_pipeline(config):
     nlp = load_model_from_config(config, auto_fill=True, validate=True)
-    assert nlp.lang == "fr" and nlp.pipe_names == ["tok2vec", "ner", "trip_filter"]
+    assert nlp.lang == "fr" and nlp.pipe_names == ["tok2vec", "ner", "textcat", "trip_filter"]
+    assert nlp.get_pipe("tok2vec").listening_components == ["ner", "textcat"]  # one shared encoder
+    assert nlp.get_pipe("trip_filter").threshold == 0.5
+    assert config["training"]["score_weights"]["cats_score"] == 0.0  # model-best is chosen on the NER's F
     training = registry.resolve(config["training"], validate=True)
     assert type(training["optimizer"]).__name__ == "Optimizer"
     assert training["optimizer"].L2 == 0.01 and training["optimizer"].grad_clip == 1.0
