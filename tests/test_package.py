@@ -24,7 +24,7 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from travel_ner.ner.annotations import TOKENIZER_CONFIG
+from travel_ner.ner.annotations import TOKENIZER_CONFIG, Annotated, to_doc
 
 try:
     import tomllib
@@ -163,16 +163,7 @@ def test_installed_travel_ner_predicts(installed):
 def test_installed_travel_ner_trains_with_the_project_config(installed):
     python, env, copy, elsewhere, _ = installed
     nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
-    docs = DocBin()
-    for text, departure, arrival in SENTENCES:
-        doc = nlp.make_doc(text)
-        ents = []
-        for name, label in ((departure, "DEP"), (arrival, "ARR")):
-            if name is not None:
-                start = text.index(name)
-                ents.append(doc.char_span(start, start + len(name), label=label))
-        doc.ents = ents
-        docs.add(doc)
+    docs = DocBin(docs=[to_doc(nlp, Annotated.trip(*sentence)) for sentence in SENTENCES])
     data = elsewhere / "five.spacy"
     docs.to_disk(data)
     out = run(

@@ -10,6 +10,7 @@ import typer
 from spacy.tokens import DocBin
 
 from travel_ner.lab.specs import read_entries
+from travel_ner.ner.annotations import Annotated, to_doc
 
 CITIES = ["Paris", "Marseille", "Lyon", "Toulouse", "Nice", "Nantes", "Lille", "Rennes", "Brest", "Dijon"]
 TRIPS = [
@@ -22,23 +23,17 @@ NOT_TRIPS = ["J'adore le vin de {d}.", "Il fait beau à {d} aujourd'hui."]
 
 
 def write_tiny_corpus(nlp, directory: Path) -> Path:
-    """train/dev/test/handwritten_test.spacy of a few templated sentences, with categories."""
+    """train/dev/test/handwritten_test.spacy of a few templated sentences, with categories and trip classes."""
     rng = random.Random(0)
     for split, n in [("train", 120), ("dev", 30), ("test", 30), ("handwritten_test", 12)]:
         docs = []
         for _ in range(n):
             departure, arrival = rng.sample(CITIES, 2)
             if rng.random() < 0.2:
-                doc = nlp.make_doc(rng.choice(NOT_TRIPS).format(d=departure))
-                doc.user_data["category"] = "not_trip"
+                sentence = Annotated(rng.choice(NOT_TRIPS).format(d=departure), (), "not_trip")
             else:
-                text = rng.choice(TRIPS).format(d=departure, a=arrival)
-                doc = nlp.make_doc(text)
-                spans = [doc.char_span(text.index(c), text.index(c) + len(c), label)
-                         for c, label in ((departure, "DEP"), (arrival, "ARR"))]
-                doc.ents = sorted(spans, key=lambda span: span.start)
-                doc.user_data["category"] = "standard"
-            docs.append(doc)
+                sentence = Annotated.trip(rng.choice(TRIPS).format(d=departure, a=arrival), departure, arrival)
+            docs.append(to_doc(nlp, sentence))
         DocBin(docs=docs, store_user_data=True).to_disk(directory / f"{split}.spacy")
     return directory
 

@@ -18,6 +18,7 @@ from spacy.training.initialize import init_nlp
 from spacy.training.loop import train
 from thinc.api import Config, registry
 
+from travel_ner.ner.annotations import Annotated, to_doc
 from travel_ner.lab.benchmark import (
     ALL_OPTIMIZERS,
     DEFAULT_PIPELINE,
@@ -218,14 +219,7 @@ def test_with_optimizer_rejects_a_file_without_the_section(tmp_path):
 @pytest.fixture(scope="module")
 def tiny_corpus(tmp_path_factory) -> Path:
     nlp = spacy.blank("fr")
-    docs = []
-    for text, departure, arrival in SAMPLE_TRIPS * 2:
-        doc = nlp.make_doc(text)
-        doc.ents = [
-            doc.char_span(text.index(city), text.index(city) + len(city), label=label)
-            for city, label in ((departure, "DEP"), (arrival, "ARR"))
-        ]
-        docs.append(doc)
+    docs = [to_doc(nlp, Annotated.trip(*trip)) for trip in SAMPLE_TRIPS * 2]
     path = tmp_path_factory.mktemp("corpus") / "tiny.spacy"
     DocBin(docs=docs).to_disk(path)
     return path

@@ -24,6 +24,7 @@ from thinc.types import FloatsXd
 from thinc.util import is_xp_array
 
 from .. import optim  # noqa: F401 -- registers ours without entry points
+from ..ner.annotations import Annotated, to_doc
 
 # Without a model or config, as installed (no checkout, so no configs/): spaCy's own
 # French tok2vec + NER. State per parameter does not depend on the architecture.
@@ -64,15 +65,8 @@ SAMPLE_TRIPS = [
 
 
 def sample_examples(nlp: Language) -> List[Example]:
-    """A few hand-made DEP/ARR examples to initialize a pipeline with."""
-    examples = []
-    for text, departure, arrival in SAMPLE_TRIPS:
-        entities = [
-            (text.index(city), text.index(city) + len(city), label)
-            for city, label in ((departure, "DEP"), (arrival, "ARR"))
-        ]
-        examples.append(Example.from_dict(nlp.make_doc(text), {"entities": entities}))
-    return examples
+    """A few hand-made DEP/ARR examples, with their trip class, to initialize a pipeline with."""
+    return [Example(nlp.make_doc(trip[0]), to_doc(nlp, Annotated.trip(*trip))) for trip in SAMPLE_TRIPS]
 
 
 def load_pipeline(model_path: Optional[Path] = None, config_path: Optional[Path] = None) -> Language:

@@ -48,6 +48,12 @@ class Annotated:
     def is_trip(self) -> bool:
         return bool(self.spans)
 
+    @classmethod
+    def trip(cls, text: str, departure: str | None, arrival: str | None, category: str = "standard") -> "Annotated":
+        """``text`` with its ends marked where their names first occur (none where both are ``None``)."""
+        ends = [(text.index(name), text.index(name) + len(name), label) for name, label in ((departure, "DEP"), (arrival, "ARR")) if name]
+        return cls(text, tuple(sorted(ends)), category)
+
 
 def parse_markup(line: str, source: str = "") -> tuple[str, tuple[tuple[int, int, str], ...]]:
     """Strip ``[text](LABEL)`` markup from ``line`` and return the text and its spans."""
