@@ -49,24 +49,25 @@ class ToyTripClassifier:
         return doc
 
 
-@pytest.fixture(scope="session")
-def gated_model_dir(tmp_path_factory):
-    """A saved pipeline: the project tokenizer, the toy classifier and tagger, ``trip_filter`` with a threshold."""
+def save_toy_pipeline(tmp_path_factory, name: str, *pipes: tuple[str, dict]) -> Path:
+    """A saved pipeline of the project tokenizer and ``pipes`` (factory, config), in a new folder ``name``."""
     nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
-    nlp.add_pipe("toy_trip_classifier")
-    nlp.add_pipe("toy_trip_tagger")
-    nlp.add_pipe("trip_filter", config={"threshold": 0.5})
-    path = tmp_path_factory.mktemp("gated")
+    for factory, config in pipes:
+        nlp.add_pipe(factory, config=config)
+    path = tmp_path_factory.mktemp(name)
     nlp.to_disk(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def gated_model_dir(tmp_path_factory):
+    """The toy classifier and tagger, then ``trip_filter`` with a threshold."""
+    return save_toy_pipeline(
+        tmp_path_factory, "gated", ("toy_trip_classifier", {}), ("toy_trip_tagger", {}), ("trip_filter", {"threshold": 0.5})
+    )
 
 
 @pytest.fixture(scope="session")
 def filtered_model_dir(tmp_path_factory):
-    """A saved pipeline: the project tokenizer, the toy tagger and ``trip_filter``."""
-    nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
-    nlp.add_pipe("toy_trip_tagger")
-    nlp.add_pipe("trip_filter")
-    path = tmp_path_factory.mktemp("filtered")
-    nlp.to_disk(path)
-    return path
+    """The toy tagger and ``trip_filter``."""
+    return save_toy_pipeline(tmp_path_factory, "filtered", ("toy_trip_tagger", {}), ("trip_filter", {}))
