@@ -385,3 +385,24 @@ def test_cli_evaluate_can_switch_the_completion_of_a_lone_end(filtered_model_dir
         result = CliRunner().invoke(app, ["evaluate", str(filtered_model_dir), str(path), flag])
         assert result.exit_code == 0, result.output
         assert f"sentence accuracy: {accuracy}" in result.output, flag
+
+
+def test_predict_texts_answers_an_empty_text_beside_others_through_a_max_pooling_textcat():
+    """spaCy's textcat stops on a batch mixing an empty doc with others (reduce_max of no token): predict skips it."""
+    from spacy.training import Example
+
+    nlp = spacy.blank("fr", config=TOKENIZER_CONFIG)
+    nlp.add_pipe("textcat", config={"model": {
+        "@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True, "use_reduce_first": False,
+        "use_reduce_last": False, "use_reduce_max": True, "use_reduce_mean": True,
+        "tok2vec": {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None, "width": 8, "depth": 1,
+                    "embed_size": 100, "window_size": 1, "maxout_pieces": 2, "subword_features": False},
+    }})
+    nlp.add_pipe("toy_trip_tagger")
+    nlp.add_pipe("trip_filter", config={"threshold": 0.0})
+    cats = ({"TRIP": 1.0, "NO_TRIP": 0.0}, {"TRIP": 0.0, "NO_TRIP": 1.0})
+    nlp.initialize(lambda: [Example.from_dict(nlp.make_doc(t), {"cats": c}) for t, c in zip(("de Brest à Nantes", "Il pleut"), cats)])
+    texts = ["de Brest à Nantes", "", "Il pleut"]
+    with pytest.raises(ValueError, match="all sequence lengths must be > 0"):
+        list(nlp.pipe(texts))
+    assert list(predict.predict_texts(nlp, texts)) == [Trip("Brest", "Nantes"), None, None]
