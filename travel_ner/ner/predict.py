@@ -136,10 +136,9 @@ trip_filter = TripFilter("strict")
 
 
 @lru_cache(maxsize=1)
-def _place_index() -> tuple[frozenset[str], frozenset[str]]:
-    """The gazetteer's names as ``place_key``s, and the first words of those names."""
-    keys = frozenset(known_places())
-    return keys, frozenset(key.split()[0] for key in keys)
+def _first_words() -> frozenset[str]:
+    """The first words of the gazetteer's names as ``place_key``s: where a known name can start."""
+    return frozenset(key.split()[0] for key in known_places())
 
 
 def other_end(doc: Doc, end: Span) -> Optional[Span]:
@@ -148,7 +147,7 @@ def other_end(doc: Doc, end: Span) -> Optional[Span]:
     Names are matched longest first over at most ``NAME_TOKENS`` tokens, as written or
     without case, accents and hyphens; ``end``'s own name does not count.
     """
-    keys, first_words = _place_index()
+    keys, first_words = known_places(), _first_words()
     words = [place_key(token.text) for token in doc]
     own = place_key(end.text)
     found = []
